@@ -1,0 +1,143 @@
+"""The scikit-learn contract that every imputer in this package shares.
+
+Subclasses only learn how to fill a float matrix whose missing cells are NaN. Everything a user
+relies on regardless of the method lives here, once: input validation, the ``missing_values``
+marker, columns that were empty during ``fit``, the missing-value indicator, feature names, and
+the guarantee that observed cells are returned bit-identical.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.impute import MissingIndicator
+from sklearn.utils._param_validation import MissingValues
+from sklearn.utils.validation import (
+    FLOAT_DTYPES,
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
+
+
+def is_nan_marker(value):
+    """True when ``value`` is a floating NaN, the default missing-value marker."""
+    return isinstance(value, numbers.Real) and bool(np.isnan(value))
+
+
+class BaseImputer(TransformerMixin, BaseEstimator):
+    """Shared ``fit``/``transform`` for imputers of numeric matrices.
+
+    Subclasses implement ``_fit_imputer(X)`` and ``_impute(X)``, where ``X`` is a float matrix
+    holding only the columns that had at least one observed value during ``fit``, with NaN in
+    every missing cell. ``_impute`` returns a matrix of the same shape; only its values at the
+    missing cells are used.
+    """
+
+    _parameter_constraints: dict = {
+        "missing_values": [MissingValues(numeric_only=True)],
+        "add_indicator": ["boolean"],
+        "keep_empty_features": ["boolean"],
+    }
+
+    def __init__(self, *, missing_values=np.nan, add_indicator=False, keep_empty_features=False):
+        self.missing_values = missing_values
+        self.add_indicator = add_indicator
+        self.keep_empty_features = keep_empty_features
+
+    def _validate_input(self, X, reset):
+        """Validate ``X`` and return it as floats together with its missing-cell mask."""
+        nan_marker = is_nan_marker(self.missing_values)
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=FLOAT_DTYPES,
+            ensure_all_finite="allow-nan" if nan_marker else True,
+            copy=False,
+        )
+        missing = np.isnan(X) if nan_marker else X == self.missing_values
+        return X, missing
+
+    def fit(self, X, y=None):
+        """Learn how to fill the missing cells of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Numeric input; cells equal to ``missing_values`` are missing.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted imputer.
+        """
+        self._validate_params()
+        X, missing = self._validate_input(X, reset=True)
+        self.empty_features_ = missing.all(axis=0)
+        if self.add_indicator:
+            self.indicator_ = MissingIndicator(
+                missing_values=self.missing_values, error_on_new=False
+            ).fit(X)
+        else:
+            self.indicator_ = None
+        kept = ~self.empty_features_
+        self._fit_imputer(np.where(missing, np.nan, X)[:, kept])
+        return self
+
+    def transform(self, X):
+        """Fill the missing cells of ``X``; observed cells are returned unchanged.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with the same columns as during ``fit``.
+
+        Returns
+        -------
+        X_filled : ndarray of shape (n_samples, n_features_out)
+            ``X`` with every missing cell filled. Columns that were empty during ``fit`` are
+            dropped, or kept and filled with 0 when ``keep_empty_features=True``. With
+            ``add_indicator=True`` the missing-value indicator columns are appended.
+        """
+        check_is_fitted(self)
+        X, missing = self._validate_input(X, reset=False)
+        kept = ~self.empty_features_
+        filled = np.array(X, dtype=X.dtype, copy=True)
+        if missing.any():
+            predicted = np.zeros(X.shape, dtype=np.float64)
+            predicted[:, kept] = self._impute(np.where(missing, np.nan, X)[:, kept])
+            filled[missing] = predicted[missing]
+        if not self.keep_empty_features:
+            filled = filled[:, kept]
+        if self.indicator_ is not None:
+            filled = np.hstack([filled, self.indicator_.transform(X).astype(filled.dtype)])
+        return filled
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns, in the order ``transform`` returns them.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; defaults to ``feature_names_in_`` or ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The kept input names, followed by the indicator names when ``add_indicator=True``.
+        """
+        check_is_fitted(self)
+        input_features = _check_feature_names_in(self, input_features)
+        names = input_features if self.keep_empty_features else input_features[~self.empty_features_]
+        if self.indicator_ is None:
+            return names
+        return np.concatenate([names, self.indicator_.get_feature_names_out(input_features)])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = is_nan_marker(self.missing_values)
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,108 @@
+"""The network: one token per column, attention across the columns of a row.
+
+Each cell becomes a token: its column's embedding plus an embedding of its value. Cells the
+network may not see (really missing, or hidden for training) carry a learned mask embedding in
+place of the value, so every row has the same number of tokens and a batch is one dense tensor.
+Attention lets each column read every other column of the same row; rows never interact, so a
+row's imputation does not depend on which other rows share its batch.
+
+Shapes: B rows, F columns, D = ``d_model``, H heads.
+"""
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+@dataclass
+class ModelConfig:
+    n_features: int
+    d_model: int = 64
+    n_heads: int = 4
+    n_layers: int = 2
+    d_ff: int = 128
+    dropout: float = 0.0
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.n_heads = config.n_heads
+        self.qkv = nn.Linear(config.d_model, 3 * config.d_model)
+        self.out = nn.Linear(config.d_model, config.d_model)
+        self.dropout = config.dropout
+
+    def forward(self, x):  # x: (B, F, D)
+        b, f, d = x.shape
+        q, k, v = self.qkv(x).split(d, dim=2)  # 3 x (B, F, D)
+        q, k, v = (t.view(b, f, self.n_heads, d // self.n_heads).transpose(1, 2) for t in (q, k, v))  # (B, H, F, D/H)
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0)  # (B, H, F, D/H)
+        y = y.transpose(1, 2).reshape(b, f, d)  # (B, F, D)
+        return self.out(y)
+
+
+class FeedForward(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.up = nn.Linear(config.d_model, config.d_ff)
+        self.down = nn.Linear(config.d_ff, config.d_model)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):  # x: (B, F, D)
+        return self.dropout(self.down(F.gelu(self.up(x))))  # (B, F, D)
+
+
+class Block(nn.Module):
+    """Pre-norm Transformer block, as in GPT-2."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.norm_attention = nn.LayerNorm(config.d_model)
+        self.attention = SelfAttention(config)
+        self.norm_ff = nn.LayerNorm(config.d_model)
+        self.ff = FeedForward(config)
+
+    def forward(self, x):  # x: (B, F, D)
+        x = x + self.attention(self.norm_attention(x))
+        return x + self.ff(self.norm_ff(x))  # (B, F, D)
+
+
+class CellTransformer(nn.Module):
+    """Predicts every cell of a row from the cells it is allowed to see."""
+
+    def __init__(self, config):
+        super().__init__()
+        f, d = config.n_features, config.d_model
+        self.column = nn.Parameter(0.02 * torch.randn(f, d))  # which column a token belongs to
+        self.value_weight = nn.Parameter(torch.randn(f, d) / d**0.5)  # per-column value embedding
+        self.value_bias = nn.Parameter(torch.zeros(f, d))
+        self.mask = nn.Parameter(0.02 * torch.randn(d))  # stands in for any value not shown
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
+        self.norm = nn.LayerNorm(d)
+        self.head_weight = nn.Parameter(torch.randn(f, d) / d**0.5)  # per-column read-out
+        self.head_bias = nn.Parameter(torch.zeros(f))
+
+    def forward(self, values, visible):
+        """Predict all cells.
+
+        Parameters
+        ----------
+        values : FloatTensor (B, F)
+            Scaled cell values; entries where ``visible`` is False are ignored.
+        visible : BoolTensor (B, F)
+            Cells the network may read.
+
+        Returns
+        -------
+        FloatTensor (B, F)
+            A prediction for every cell, in scaled units.
+        """
+        values = values.masked_fill(~visible, 0.0)  # hidden values must not leak, NaN included
+        shown = values[..., None] * self.value_weight + self.value_bias  # (B, F, D)
+        x = torch.where(visible[..., None], shown, self.mask) + self.column  # (B, F, D)
+        for block in self.blocks:
+            x = block(x)  # (B, F, D)
+        x = self.norm(x)
+        return (x * self.head_weight).sum(-1) + self.head_bias  # (B, F)

@@ -1,0 +1,139 @@
+"""The training loop: batches, masks, loss, validation and early stopping.
+
+A fixed set of observed cells is set aside before training starts. The network never sees those
+cells, neither as input nor as target. After each epoch it predicts them from the rest of their
+row, exactly as it will predict real gaps, and the epoch with the lowest error on them is the one
+kept. That makes early stopping measure the task itself rather than the training loss.
+"""
+
+import copy
+from dataclasses import dataclass, field
+
+import torch
+
+from .masking import make_mask
+
+MAX_VALIDATION_ROWS = 2048
+PREDICT_BATCH_ROWS = 8192
+
+
+@dataclass
+class TrainingConfig:
+    max_epochs: int
+    batch_size: int
+    learning_rate: float
+    masking: str
+    mask_rate: float
+    early_stopping: bool
+    validation_fraction: float
+    n_iter_no_change: int
+
+
+@dataclass
+class TrainingHistory:
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+    best_epoch: int = 0
+
+
+def masked_mean(errors, cells):
+    """Mean of ``errors`` over ``cells`` (BoolTensor of the same shape); 0 when no cell is selected."""
+    return (errors * cells).sum() / cells.sum().clamp(min=1)
+
+
+def predict(model, values, visible):
+    """Predict every cell of every row, in batches, without tracking gradients.
+
+    ``values`` (N, F) and ``visible`` (N, F) are tensors on the model's device; returns (N, F).
+    """
+    model.eval()
+    with torch.inference_mode():
+        return torch.cat(
+            [
+                model(values[start : start + PREDICT_BATCH_ROWS], visible[start : start + PREDICT_BATCH_ROWS])
+                for start in range(0, len(values), PREDICT_BATCH_ROWS)
+            ]
+        )
+
+
+def split_validation(observed, config, generator):
+    """Choose the held-out cells and the rows that carry them.
+
+    Returns ``(train_observed (N, F), validation (N, F), validation_rows (V,))``; without early
+    stopping nothing is held out.
+    """
+    if not config.early_stopping:
+        empty = torch.zeros_like(observed)
+        return observed, empty, torch.empty(0, dtype=torch.long, device=observed.device)
+    draw = torch.rand(observed.shape, device=observed.device, generator=generator)
+    validation = observed & (draw < config.validation_fraction)
+    rows = validation.any(dim=1).nonzero().squeeze(1)
+    if len(rows) > MAX_VALIDATION_ROWS:
+        keep = torch.randperm(len(rows), device=rows.device, generator=generator)[:MAX_VALIDATION_ROWS]
+        rows = rows[keep].sort().values
+    validation &= torch.zeros_like(validation).index_fill_(0, rows, True)
+    return observed & ~validation, validation, rows
+
+
+def train(model, values, observed, config, generator, on_epoch=None):
+    """Fit ``model`` to recover hidden observed cells; keep the best epoch's weights.
+
+    Parameters
+    ----------
+    model : CellTransformer
+        On the training device.
+    values : FloatTensor (N, F)
+        Scaled values, 0 where not observed.
+    observed : BoolTensor (N, F)
+        Observed cells.
+    config : TrainingConfig
+    generator : torch.Generator
+        Drives every random choice of the loop (validation cells, row order, masks).
+    on_epoch : callable, optional
+        Called as ``on_epoch(epoch, train_loss, validation_score)`` after each epoch.
+
+    Returns
+    -------
+    TrainingHistory
+    """
+    n_rows = len(values)
+    train_observed, validation, validation_rows = split_validation(observed, config, generator)
+    mask = make_mask(config.masking, train_observed, ~observed, config.mask_rate, generator)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
+    history = TrainingHistory()
+    best_score, best_state, stale_epochs = float("inf"), None, 0
+    for epoch in range(config.max_epochs):
+        model.train()
+        order = torch.randperm(n_rows, device=values.device, generator=generator)
+        epoch_loss = torch.zeros((), device=values.device)
+        for start in range(0, n_rows, config.batch_size):
+            rows = order[start : start + config.batch_size]  # (B,)
+            batch_observed = train_observed[rows]  # (B, F)
+            hidden = mask(rows, batch_observed)  # (B, F)
+            predicted = model(values[rows], batch_observed & ~hidden)  # (B, F)
+            loss = masked_mean((predicted - values[rows]).square(), hidden)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            epoch_loss += loss.detach() * len(rows)
+        history.loss_curve.append(epoch_loss.item() / n_rows)
+        if len(validation_rows) == 0:
+            history.best_epoch = epoch
+            if on_epoch:
+                on_epoch(epoch, history.loss_curve[-1], None)
+            continue
+        predicted = predict(model, values[validation_rows], train_observed[validation_rows])
+        score = masked_mean((predicted - values[validation_rows]).square(), validation[validation_rows]).item()
+        history.validation_scores.append(score)
+        if on_epoch:
+            on_epoch(epoch, history.loss_curve[-1], score)
+        if score < best_score:
+            best_score, best_state, stale_epochs = score, copy.deepcopy(model.state_dict()), 0
+            history.best_epoch = epoch
+        else:
+            stale_epochs += 1
+            if stale_epochs >= config.n_iter_no_change:
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history

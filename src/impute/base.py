@@ -9,6 +9,7 @@ the guarantee that observed cells are returned bit-identical.
 import numbers
 
 import numpy as np
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils._param_validation import MissingValues
@@ -23,6 +24,20 @@ from sklearn.utils.validation import (
 def is_nan_marker(value):
     """True when ``value`` is a floating NaN, the default missing-value marker."""
     return isinstance(value, numbers.Real) and bool(np.isnan(value))
+
+
+def _unusable_columns(X):
+    """Name the DataFrame columns that cannot become finite floats, so errors can point at them."""
+    if not hasattr(X, "columns"):
+        return ""
+    problems = []
+    for name in X.columns:
+        column = X[name]
+        if not (is_numeric_dtype(column) or is_bool_dtype(column)):
+            problems.append(f"column {name!r} holds {column.dtype} values such as {column.dropna().iloc[:1].tolist()}")
+        elif is_numeric_dtype(column) and np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan)).any():
+            problems.append(f"column {name!r} holds infinite values")
+    return "; ".join(problems)
 
 
 class BaseImputer(TransformerMixin, BaseEstimator):
@@ -48,14 +63,23 @@ class BaseImputer(TransformerMixin, BaseEstimator):
     def _validate_input(self, X, reset):
         """Validate ``X`` and return it as floats together with its missing-cell mask."""
         nan_marker = is_nan_marker(self.missing_values)
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=FLOAT_DTYPES,
-            ensure_all_finite="allow-nan" if nan_marker else True,
-            copy=False,
-        )
+        try:
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=FLOAT_DTYPES,
+                ensure_all_finite="allow-nan" if nan_marker else True,
+                copy=False,
+            )
+        except (TypeError, ValueError) as error:
+            culprits = _unusable_columns(X)
+            if not culprits:
+                raise
+            raise type(error)(
+                f"{type(self).__name__} needs numeric columns with finite values; {culprits}. "
+                "Encode or drop these columns (for example with a ColumnTransformer) before imputing."
+            ) from error
         missing = np.isnan(X) if nan_marker else X == self.missing_values
         return X, missing
 

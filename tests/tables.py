@@ -1,0 +1,21 @@
+"""Small tables for the tests: fast to fit, with known structure."""
+
+from pathlib import Path
+
+import numpy as np
+
+DATASETS = Path(__file__).resolve().parents[1] / "datasets"
+
+
+def structured_table(n_rows=400, seed=0):
+    """Eight columns driven by two latent factors, with non-linear links between them."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=(2, n_rows))
+    columns = [a, b, a + b, a - 2 * b, np.sin(2 * a), b**2, np.tanh(a * b), 3 * a + 0.1 * rng.normal(size=n_rows)]
+    return np.column_stack(columns)
+
+
+def hide(X, rate, seed=1):
+    """Return a copy of ``X`` with a random ``rate`` of cells set to NaN, and the mask of those cells."""
+    hidden = np.random.default_rng(seed).random(X.shape) < rate
+    return np.where(hidden, np.nan, X), hidden

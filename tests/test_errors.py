@@ -1,0 +1,43 @@
+"""Bad input fails early, with a message that names the problem and what to do."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from impute import MeanImputer, TransformerImputer
+
+
+@pytest.mark.parametrize("make", [MeanImputer, TransformerImputer])
+def test_text_column_is_named_in_the_error(make):
+    frame = pd.DataFrame({"age": [31.0, np.nan, 45.0], "city": ["Oslo", "Lima", None]})
+    with pytest.raises(ValueError, match=r"column 'city' holds .* values such as \['Oslo'\].*Encode or drop"):
+        make().fit(frame)
+
+
+def test_infinite_values_are_named_in_the_error():
+    frame = pd.DataFrame({"age": [31.0, np.inf, 45.0], "height": [1.0, 2.0, np.nan]})
+    with pytest.raises(ValueError, match="column 'age' holds infinite values"):
+        MeanImputer().fit(frame)
+
+
+def test_transform_before_fit_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        TransformerImputer().transform(np.zeros((2, 2)))
+
+
+def test_wrong_number_of_columns_at_transform():
+    imputer = MeanImputer().fit(np.array([[1.0, 2.0], [np.nan, 3.0]]))
+    with pytest.raises(ValueError, match="features"):
+        imputer.transform(np.zeros((2, 3)))
+
+
+def test_heads_must_divide_the_model_width():
+    with pytest.raises(ValueError, match="d_model=30 must be a multiple of n_heads=4"):
+        TransformerImputer(d_model=30).fit(np.array([[1.0, 2.0], [np.nan, 3.0]]))
+
+
+@pytest.mark.parametrize("params", [{"masking": "sometimes"}, {"mask_rate": 1.5}, {"scaling": "minmax"}, {"max_epochs": 0}])
+def test_invalid_parameters_are_rejected_at_fit(params):
+    with pytest.raises(ValueError, match=next(iter(params))):
+        TransformerImputer(**params).fit(np.array([[1.0, 2.0], [np.nan, 3.0]]))

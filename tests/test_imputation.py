@@ -145,3 +145,11 @@ def test_dynamic_masking_beats_static_masking_on_a_structured_table():
         return np.sqrt(np.mean((filled - X)[hidden] ** 2))
 
     assert error("dynamic") < 0.9 * error("static")
+
+
+def test_column_piled_on_one_value_with_a_far_tail_is_filled_with_finite_values():
+    X = np.zeros((8, 3))
+    X[0, 0], X[7, 0] = -4.98e-181, -1.0
+    X_missing, _ = hide(X, 0.3, seed=13)
+    filled = TransformerImputer(d_model=8, n_heads=2, max_epochs=2, random_state=0, keep_empty_features=True).fit_transform(X_missing)
+    assert np.isfinite(filled).all()

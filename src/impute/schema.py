@@ -4,7 +4,8 @@ The network sees each column on a common scale, so that no column dominates the 
 The encoding must be invertible, because imputed values go back to the user in the original units.
 Two encodings are offered and measured against each other in ``benchmarks/accuracy.py``:
 
-- ``"robust"``: subtract the median and divide by the interquartile range. Linear, so a squared
+- ``"robust"``: subtract the median and divide by the interquartile range (the standard deviation
+  where the IQR is under a tenth of it). Linear, so a squared
   error in model space is a squared error in the user's units, column by column.
 - ``"quantile"``: map each column through its empirical CDF onto a standard normal. Tames heavy
   tails and skew, at the price of a non-linear inverse.
@@ -14,6 +15,7 @@ import numpy as np
 from sklearn.preprocessing import QuantileTransformer
 
 SCALINGS = ("robust", "quantile")
+MIN_IQR_SHARE_OF_STD = 0.1
 
 
 class NumericScaler:
@@ -45,7 +47,9 @@ class NumericScaler:
         q25, median, q75 = np.nanpercentile(X, [25, 50, 75], axis=0)
         scale = q75 - q25
         spread = np.nanstd(X, axis=0)
-        scale = np.where(scale > 0, scale, np.where(spread > 0, spread, 1.0))
+        # A column piled up on one value has an IQR near 0 however wide its tails; dividing by it
+        # would blow the tails up past float32 range, so such columns use their standard deviation.
+        scale = np.where(scale > MIN_IQR_SHARE_OF_STD * spread, scale, np.where(spread > 0, spread, 1.0))
         self.center_, self.scale_ = median, scale
         return self
 

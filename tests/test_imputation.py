@@ -153,3 +153,10 @@ def test_column_piled_on_one_value_with_a_far_tail_is_filled_with_finite_values(
     X_missing, _ = hide(X, 0.3, seed=13)
     filled = TransformerImputer(d_model=8, n_heads=2, max_epochs=2, random_state=0, keep_empty_features=True).fit_transform(X_missing)
     assert np.isfinite(filled).all()
+
+
+@pytest.mark.parametrize("make", [MeanImputer, fast_transformer])
+def test_table_with_no_observed_value_gives_no_columns_or_zeros(make):
+    X = np.full((4, 2), np.nan)
+    assert make().fit_transform(X).shape == (4, 0)
+    np.testing.assert_array_equal(make(keep_empty_features=True).fit_transform(X), np.zeros((4, 2)))

@@ -45,7 +45,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
 
     Subclasses implement ``_fit_imputer(X)`` and ``_impute(X)``, where ``X`` is a float matrix
     holding only the columns that had at least one observed value during ``fit``, with NaN in
-    every missing cell. ``_impute`` returns a matrix of the same shape; only its values at the
+    every missing cell; neither is called when there is no such column. ``_impute`` returns a matrix of the same shape; only its values at the
     missing cells are used.
     """
 
@@ -108,7 +108,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         else:
             self.indicator_ = None
         kept = ~self.empty_features_
-        self._fit_imputer(np.where(missing, np.nan, X)[:, kept])
+        if kept.any():
+            self._fit_imputer(np.where(missing, np.nan, X)[:, kept])
         return self
 
     def transform(self, X):
@@ -130,10 +131,10 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         X, missing = self._validate_input(X, reset=False)
         kept = ~self.empty_features_
         filled = np.array(X, dtype=X.dtype, copy=True)
-        if missing.any():
-            predicted = np.zeros(X.shape, dtype=np.float64)
+        predicted = np.zeros(X.shape, dtype=np.float64)
+        if missing[:, kept].any():
             predicted[:, kept] = self._impute(np.where(missing, np.nan, X)[:, kept])
-            filled[missing] = predicted[missing]
+        filled[missing] = predicted[missing]
         if not self.keep_empty_features:
             filled = filled[:, kept]
         if self.indicator_ is not None:

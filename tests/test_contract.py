@@ -10,11 +10,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from impute import MeanImputer, TransformerImputer
+from impute import MeanImputer
+from tables import fast_transformer
 
-
-def fast_transformer(**params):
-    return TransformerImputer(**{"d_model": 16, "n_heads": 2, "max_epochs": 3, "random_state": 0, **params})
 
 
 @parametrize_with_checks([MeanImputer(), fast_transformer()])

@@ -9,11 +9,8 @@ from hypothesis.extra.numpy import arrays
 
 from impute import MeanImputer, TransformerImputer
 
-from tables import DATASETS, hide, structured_table
+from tables import DATASETS, fast_transformer, hide, structured_table
 
-
-def fast_transformer(**params):
-    return TransformerImputer(**{"d_model": 16, "n_heads": 2, "max_epochs": 5, "random_state": 0, **params})
 
 
 @pytest.mark.parametrize("make", [MeanImputer, fast_transformer])

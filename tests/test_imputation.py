@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from impute import MeanImputer, TransformerImputer
+from impute.evaluation import minmax_scale, rmse
 
 from tables import DATASETS, fast_transformer, hide, structured_table
 
@@ -121,13 +122,11 @@ def test_training_history_and_early_stopping_restore_the_best_epoch(table_with_g
 
 def test_transformer_beats_the_mean_on_the_bundled_sample():
     frame = pd.read_csv(DATASETS / "breast_cancer.csv").drop(columns="diagnosis")
-    X = frame.to_numpy(dtype=np.float64)
+    X = minmax_scale(frame.to_numpy(dtype=np.float64))
     X_missing, hidden = hide(X, 0.3, seed=0)
-    scale = np.nanmax(X, axis=0) - np.nanmin(X, axis=0)
 
     def error(imputer):
-        filled = imputer.fit_transform(X_missing)
-        return np.sqrt(np.mean(((filled - X) / scale)[hidden] ** 2))
+        return rmse(X, imputer.fit_transform(X_missing), hidden)
 
     assert error(TransformerImputer(max_epochs=30, random_state=0)) < 0.8 * error(MeanImputer())
 

@@ -35,7 +35,7 @@ def _unusable_columns(X):
         column = X[name]
         if not (is_numeric_dtype(column) or is_bool_dtype(column)):
             problems.append(f"column {name!r} holds {column.dtype} values such as {column.dropna().iloc[:1].tolist()}")
-        elif is_numeric_dtype(column) and np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan)).any():
+        elif np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan)).any():
             problems.append(f"column {name!r} holds infinite values")
     return "; ".join(problems)
 
@@ -45,8 +45,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
 
     Subclasses implement ``_fit_imputer(X)`` and ``_impute(X)``, where ``X`` is a float matrix
     holding only the columns that had at least one observed value during ``fit``, with NaN in
-    every missing cell; neither is called when there is no such column. ``_impute`` returns a matrix of the same shape; only its values at the
-    missing cells are used.
+    every missing cell; neither is called when there is no such column. ``_impute`` returns a
+    matrix of the same shape; only its values at the missing cells are used.
     """
 
     _parameter_constraints: dict = {

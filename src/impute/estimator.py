@@ -200,8 +200,7 @@ class TransformerImputer(BaseImputer):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self.device_ = resolve_device(self.device)
         self.scaler_ = NumericScaler(self.scaling, seed).fit(X)
-        observed = ~np.isnan(X)
-        values = np.where(observed, self.scaler_.transform(X), 0.0)
+        values, observed = self._to_model_space(X)
         config = TrainingConfig(
             max_epochs=self.max_epochs,
             batch_size=auto_batch_size(len(X)) if self.batch_size == "auto" else self.batch_size,
@@ -226,8 +225,8 @@ class TransformerImputer(BaseImputer):
             ).to(self.device_)
             history = train(
                 model,
-                torch.as_tensor(values, dtype=torch.float32, device=self.device_),
-                torch.as_tensor(observed, device=self.device_),
+                values,
+                observed,
                 config,
                 torch.Generator(self.device_).manual_seed(seed),
                 self._report_epoch if self.verbose else None,
@@ -242,12 +241,15 @@ class TransformerImputer(BaseImputer):
         validation = "" if validation_score is None else f", validation MSE {validation_score:.4f}"
         print(f"epoch {epoch + 1}: training loss {train_loss:.4f}{validation}", file=sys.stderr)
 
-    def _impute(self, X):
+    def _to_model_space(self, X):
+        """Scaled values (0 where missing) and the observed-cell mask, as tensors on ``device_``."""
         observed = ~np.isnan(X)
         values = np.where(observed, self.scaler_.transform(X), 0.0)
-        predicted = predict(
-            self.model_,
+        return (
             torch.as_tensor(values, dtype=torch.float32, device=self.device_),
             torch.as_tensor(observed, device=self.device_),
         )
+
+    def _impute(self, X):
+        predicted = predict(self.model_, *self._to_model_space(X))
         return self.scaler_.inverse_transform(predicted.cpu().numpy().astype(np.float64))

@@ -1,0 +1,191 @@
+"""Reading and writing tables: CSV, TSV and Parquet, whole or in record batches, written atomically.
+
+CSV cells are read as text and kept as text, so a cell that is not filled is written back exactly
+as it was read (``1.50`` stays ``1.50``); only the columns the model fills are parsed into numbers,
+in ``schema``. CSV output is assembled by joining cell texts in Arrow, quoting only the cells that
+need it, because Arrow's own CSV writer quotes every text cell.
+
+Every output goes to a temporary file in the destination's folder and is renamed into place only
+when complete, so an error or an interrupt never leaves a partial file behind.
+"""
+
+import csv
+import os
+import re
+import sys
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from .errors import DataError
+
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet"}
+CSV_BLOCK_BYTES = 4 << 20  # text parsed per streamed batch; bounds memory, not the file size
+PARQUET_BATCH_ROWS = 65_536
+SNIFF_BYTES = 64 << 10
+DELIMITERS = ",;\t|"
+STDOUT = "-"
+
+
+def file_format(path):
+    """``"csv"``, ``"tsv"`` or ``"parquet"``, from the file's extension; ``-`` (stdout) is CSV."""
+    if str(path) == STDOUT:
+        return "csv"
+    try:
+        return FORMATS[Path(path).suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(FORMATS))
+        raise DataError(f"{path}: unknown file type {Path(path).suffix!r}; use one of {known}") from None
+
+
+def sniff_delimiter(path):
+    """The delimiter of a CSV file, guessed from its first lines; a comma when in doubt."""
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+        sample = handle.read(SNIFF_BYTES)
+    if not sample.strip():
+        raise DataError(f"{path}: the file is empty; it needs a header line and at least one row")
+    try:
+        return csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """A table on disk: where it is, its format, its delimiter and its column names.
+
+    Use ``TableFile.open(path)``, which checks the file and reads its header.
+    """
+
+    path: Path
+    format: str
+    delimiter: str
+    column_names: tuple
+
+    @classmethod
+    def open(cls, path, sep=None):
+        path = Path(path)
+        if not path.is_file():
+            raise DataError(f"{path}: no such file")
+        kind = file_format(path)
+        if kind == "parquet":
+            try:
+                names = tuple(pq.read_schema(path).names)
+            except (pa.ArrowInvalid, OSError) as error:
+                raise DataError(f"{path}: not a readable Parquet file ({error})") from None
+            delimiter = ","
+        else:
+            delimiter = sep or ("\t" if kind == "tsv" else sniff_delimiter(path))
+            with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+                names = tuple(next(csv.reader(handle, delimiter=delimiter), ()))
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise DataError(f"{path}: column names appear more than once: {duplicates}; rename them")
+        if not names:
+            raise DataError(f"{path}: the file has no header line")
+        return cls(path, kind, delimiter, names)
+
+    def batches(self):
+        """Yield the table as record batches of bounded size; CSV columns are all text."""
+        try:
+            if self.format == "parquet":
+                yield from pq.ParquetFile(self.path).iter_batches(batch_size=PARQUET_BATCH_ROWS)
+                return
+            reader = pa_csv.open_csv(
+                self.path,
+                read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+                parse_options=pa_csv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={name: pa.string() for name in self.column_names},
+                    strings_can_be_null=False,
+                ),
+            )
+            yield from reader
+        except pa.ArrowInvalid as error:
+            raise DataError(f"{self.path}: cannot be read as {self.format.upper()}: {error}") from None
+
+    def read(self):
+        """The whole table, as one ``pyarrow.Table``."""
+        batches = list(self.batches())
+        if not batches:
+            return pa.table({name: pa.array([], pa.string()) for name in self.column_names})
+        return pa.Table.from_batches(batches)
+
+
+@contextmanager
+def atomic_output(path):
+    """Yield a binary file that replaces ``path`` only if the block completes; ``-`` is stdout."""
+    if str(path) == STDOUT:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise DataError(f"{path}: the folder {path.parent} does not exist; create it first")
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False)
+    try:
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+        os.chmod(handle.name, 0o666 & ~_umask())
+        os.replace(handle.name, path)
+    except BaseException:
+        handle.close()
+        os.unlink(handle.name)
+        raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _csv_cells(column, delimiter):
+    """A column as CSV cell texts: nulls empty, cells with a delimiter, quote or newline quoted."""
+    text = pc.fill_null(pc.cast(column, pa.string()), "")
+    special = pc.match_substring_regex(text, f"[{re.escape(delimiter)}\"\r\n]")
+    if not pc.any(special).as_py():
+        return text
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    return pc.if_else(special, quoted, text)
+
+
+def csv_bytes(batch, delimiter):
+    """The rows of ``batch`` as UTF-8 CSV text, one line per row, joined without a Python object per cell."""
+    if batch.num_rows == 0:
+        return b""
+    cells = [_csv_cells(column, delimiter) for column in batch.columns]
+    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, delimiter), "", "\n")  # "a,b\n"
+    whole = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines), "")
+    return whole[0].as_buffer()
+
+
+def write_table(destination, schema, batches, delimiter=","):
+    """Write ``batches`` (all with ``schema``) to ``destination`` atomically; return the row count.
+
+    The format follows the destination's extension; ``-`` writes CSV to stdout.
+    """
+    kind = file_format(destination)
+    delimiter = "\t" if kind == "tsv" else delimiter
+    rows = 0
+    with atomic_output(destination) as sink:
+        if kind == "parquet":
+            with pq.ParquetWriter(sink, schema) as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+            return rows
+        header = pa.record_batch([pa.array([name]) for name in schema.names], names=schema.names)
+        sink.write(csv_bytes(header, delimiter))
+        for batch in batches:
+            sink.write(csv_bytes(batch, delimiter))
+            rows += batch.num_rows
+    return rows

@@ -43,7 +43,7 @@ def _unusable_columns(X):
 class BaseImputer(TransformerMixin, BaseEstimator):
     """Shared ``fit``/``transform`` for imputers of numeric matrices.
 
-    Subclasses implement ``_fit_imputer(X)`` and ``_impute(X)``, where ``X`` is a float matrix
+    Subclasses implement ``_fit_imputer(X, **fit_params)`` and ``_impute(X)``, where ``X`` is a float matrix
     holding only the columns that had at least one observed value during ``fit``, with NaN in
     every missing cell; neither is called when there is no such column. ``_impute`` returns a
     matrix of the same shape; only its values at the missing cells are used.
@@ -83,7 +83,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         missing = np.isnan(X) if nan_marker else X == self.missing_values
         return X, missing
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, **fit_params):
         """Learn how to fill the missing cells of ``X``.
 
         Parameters
@@ -92,6 +92,9 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             Numeric input; cells equal to ``missing_values`` are missing.
         y : None
             Ignored; present for API consistency.
+        **fit_params : dict
+            Passed to the method's training; see the subclass (``TransformerImputer`` takes
+            ``on_epoch``).
 
         Returns
         -------
@@ -109,7 +112,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             self.indicator_ = None
         kept = ~self.empty_features_
         if kept.any():
-            self._fit_imputer(np.where(missing, np.nan, X)[:, kept])
+            self._fit_imputer(np.where(missing, np.nan, X)[:, kept], **fit_params)
         return self
 
     def transform(self, X):
@@ -160,6 +163,32 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         if self.indicator_ is None:
             return names
         return np.concatenate([names, self.indicator_.get_feature_names_out(input_features)])
+
+    def _export_state(self):
+        """Fitted attributes as JSON values and arrays, so that model files never need pickle."""
+        check_is_fitted(self)
+        state = {"n_features_in_": self.n_features_in_, "empty_features_": self.empty_features_}
+        if hasattr(self, "feature_names_in_"):
+            state["feature_names_in_"] = self.feature_names_in_.tolist()
+        if self.indicator_ is not None:
+            state["indicator_features_"] = self.indicator_.features_
+        return state
+
+    def _import_state(self, state):
+        """Restore what ``_export_state`` returned; the inverse of it, for the same parameters."""
+        self.n_features_in_ = int(state["n_features_in_"])
+        self.empty_features_ = np.asarray(state["empty_features_"], dtype=bool)
+        names = state.get("feature_names_in_")
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        self.indicator_ = None
+        if "indicator_features_" in state:
+            # Refit on one row that is missing exactly where the saved indicator reported columns.
+            marker = np.nan if is_nan_marker(self.missing_values) else self.missing_values
+            other = 0 if marker != 0 else 1
+            row = np.full((1, self.n_features_in_), other, dtype=np.float64)
+            row[0, np.asarray(state["indicator_features_"], dtype=np.int64)] = marker
+            self.indicator_ = MissingIndicator(missing_values=self.missing_values, error_on_new=False).fit(row)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

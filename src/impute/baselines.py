@@ -59,3 +59,11 @@ class MeanImputer(BaseImputer):
 
     def _impute(self, X):
         return np.broadcast_to(self.statistics_[~self.empty_features_], X.shape)
+
+    def _export_state(self):
+        return {**super()._export_state(), "statistics_": getattr(self, "statistics_", None)}
+
+    def _import_state(self, state):
+        super()._import_state(state)
+        if state["statistics_"] is not None:
+            self.statistics_ = np.asarray(state["statistics_"], dtype=np.float64)

@@ -1,6 +1,7 @@
 """``TransformerImputer``: the scikit-learn face of the masked Transformer."""
 
 import sys
+from dataclasses import asdict
 from numbers import Integral, Real
 
 import numpy as np
@@ -191,7 +192,28 @@ class TransformerImputer(BaseImputer):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _fit_imputer(self, X):
+    def fit(self, X, y=None, *, on_epoch=None):
+        """Train the network on dynamically (or statically) masked observed cells of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Numeric input; cells equal to ``missing_values`` are missing.
+        y : None
+            Ignored; present for API consistency.
+        on_epoch : callable, optional
+            Called after every epoch as ``on_epoch(epoch, training_loss, validation_mse)``, with
+            ``validation_mse`` None without early stopping; the command line draws its progress
+            bar with it. Replaces the ``verbose`` printout when given.
+
+        Returns
+        -------
+        self : object
+            The fitted imputer.
+        """
+        return super().fit(X, y, on_epoch=on_epoch)
+
+    def _fit_imputer(self, X, on_epoch=None):
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"d_model={self.d_model} must be a multiple of n_heads={self.n_heads}; "
@@ -229,7 +251,7 @@ class TransformerImputer(BaseImputer):
                 observed,
                 config,
                 torch.Generator(self.device_).manual_seed(seed),
-                self._report_epoch if self.verbose else None,
+                on_epoch or (self._report_epoch if self.verbose else None),
             )
         self.model_ = model
         self.n_epochs_ = len(history.loss_curve)
@@ -251,5 +273,43 @@ class TransformerImputer(BaseImputer):
         )
 
     def _impute(self, X):
-        predicted = predict(self.model_, *self._to_model_space(X))
-        return self.scaler_.inverse_transform(predicted.cpu().numpy().astype(np.float64))
+        gaps = np.isnan(X).any(axis=1)  # rows without a gap need no prediction
+        predicted = np.zeros_like(X, dtype=np.float64)
+        if gaps.any():
+            scaled = predict(self.model_, *self._to_model_space(X[gaps]))
+            predicted[gaps] = self.scaler_.inverse_transform(scaled.cpu().numpy().astype(np.float64))
+        return predicted
+
+    def _export_state(self):
+        state = super()._export_state()
+        if not hasattr(self, "model_"):
+            return state  # no column had an observed value: nothing was trained
+        state.update(
+            {f"scaler.{key}": value for key, value in self.scaler_.to_state().items()},
+            model_config=asdict(self.model_.config),
+            n_epochs_=self.n_epochs_,
+            best_epoch_=self.best_epoch_,
+            loss_curve_=self.loss_curve_,
+            validation_scores_=self.validation_scores_,
+        )
+        state.update({f"model.{key}": value.cpu().numpy() for key, value in self.model_.state_dict().items()})
+        return state
+
+    def _import_state(self, state):
+        super()._import_state(state)
+        if "model_config" not in state:
+            return
+        self.device_ = resolve_device(self.device)
+        self.scaler_ = NumericScaler.from_state(
+            {key.removeprefix("scaler."): value for key, value in state.items() if key.startswith("scaler.")},
+            random_state=None,
+        )
+        model = CellTransformer(ModelConfig(**state["model_config"]))
+        model.load_state_dict(
+            {key.removeprefix("model."): torch.as_tensor(value) for key, value in state.items() if key.startswith("model.")}
+        )
+        self.model_ = model.to(self.device_)
+        self.n_epochs_ = int(state["n_epochs_"])
+        self.best_epoch_ = int(state["best_epoch_"])
+        self.loss_curve_ = list(state["loss_curve_"])
+        self.validation_scores_ = list(state["validation_scores_"])

@@ -74,6 +74,7 @@ class CellTransformer(nn.Module):
 
     def __init__(self, config):
         super().__init__()
+        self.config = config
         f, d = config.n_features, config.d_model
         self.column = nn.Parameter(0.02 * torch.randn(f, d))  # which column a token belongs to
         self.value_weight = nn.Parameter(torch.randn(f, d) / d**0.5)  # per-column value embedding

@@ -1,0 +1,342 @@
+"""The ``impute`` command line: parse arguments, call ``impute.jobs``, print.
+
+Exit status: 0 success, 1 bad data or model file, 2 bad usage, 130 interrupted (143 on SIGTERM).
+Errors are printed as one line naming the file, column or row; ``--debug`` shows the traceback.
+"""
+
+import json
+import os
+import signal
+import sys
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from . import jobs
+from .errors import DataError, ModelFileError
+from .io import FORMATS, STDOUT, file_format
+from .modelfile import read_model, save_model
+from .schema import NA_VALUES
+
+EXIT_BAD_DATA = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+MODEL_SUFFIX = ".impute"
+
+app = typer.Typer(
+    help=(
+        "Fill missing values in CSV, TSV and Parquet tables with a Transformer trained by dynamic masking.\n\n"
+        "Exit status: 0 success, 1 bad data or model file, 2 bad usage, 130 interrupted."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+class Method(str, Enum):
+    dynamic = "dynamic"
+    static = "static"
+    mean = "mean"
+
+
+class Mechanism(str, Enum):
+    mcar = "mcar"
+    mar = "mar"
+    mnar = "mnar"
+
+
+Data = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .csv, .tsv or .parquet file.", show_default=False)]
+MethodOption = Annotated[Method, typer.Option(help="dynamic or static masking, or the column mean.")]
+Columns = Annotated[str | None, typer.Option(help="Comma-separated columns to model (default: every numeric one).")]
+Exclude = Annotated[str | None, typer.Option(help="Comma-separated columns to pass through unmodelled.")]
+MaxEpochs = Annotated[int, typer.Option(min=1, help="Upper bound on training epochs (early stopping may end sooner).")]
+Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+Seed = Annotated[int, typer.Option(help="Seeds every random choice; the same seed gives the same result on CPU.")]
+Sep = Annotated[str | None, typer.Option(help="CSV delimiter (default: detected from the header).")]
+NaValues = Annotated[str | None, typer.Option(help="Comma-separated extra cell texts that mean missing, e.g. '?,-'.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summaries on stderr.")]
+Debug = Annotated[bool, typer.Option(help="Show the Python traceback of an error.")]
+
+
+def _names(text):
+    return [name.strip() for name in text.split(",") if name.strip()] if text else None
+
+
+def _na_values(text):
+    return list(NA_VALUES) + (_names(text) or [])
+
+
+@contextmanager
+def _reported(debug):
+    """Turn the errors a user can act on into one line and an exit status."""
+    try:
+        yield
+    except (DataError, ModelFileError) as error:
+        if debug:
+            raise
+        stderr.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_DATA) from None
+    except OSError as error:
+        if debug:
+            raise
+        where = f"{error.filename}: " if error.filename else ""
+        stderr.print(f"[red]error:[/red] {where}{error.strerror or error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_DATA) from None
+    except KeyboardInterrupt:
+        stderr.print("interrupted: no output was written")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def _progress(quiet):
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[note]}"),
+        console=stderr,
+        disable=quiet or not stderr.is_terminal,
+        transient=True,
+    )
+
+
+def _fit(data, method, columns, exclude, max_epochs, device, seed, sep, na_values, quiet):
+    with _progress(quiet) as progress:
+        task = progress.add_task("training", total=max_epochs, note="")
+
+        def on_epoch(epoch, loss, validation):
+            note = f"validation RMSE {validation ** 0.5:.4f}" if validation is not None else f"loss {loss:.4f}"
+            progress.update(task, completed=epoch + 1, note=note)
+
+        return jobs.fit_file(
+            data, method=method.value, columns=_names(columns), exclude=_names(exclude) or (),
+            na_values=_na_values(na_values), sep=sep, max_epochs=max_epochs, device=device, seed=seed,
+            on_epoch=on_epoch,
+        )
+
+
+def _fit_report(result, console):
+    summary, schema = result.summary, result.schema
+    table = Table(title=f"{summary['source']}: {summary['rows']} rows, {summary['columns']} columns", title_justify="left")
+    for header in ("column", "kind", "missing", "modelled"):
+        table.add_column(header, justify="right" if header == "missing" else "left")
+    for name, kind in schema.kinds.items():
+        share = summary["missing_share"].get(name)
+        table.add_row(name, kind, "" if share is None else f"{share:.1%}", "yes" if name in schema.modelled else "passed through")
+    console.print(table)
+    line = f"{summary['method']} fitted in {summary['seconds']:.1f} s"
+    if "validation_rmse" in summary:
+        line += (
+            f", {summary['epochs']} epochs (best {summary['best_epoch']}); validation RMSE "
+            f"{summary['validation_rmse']:.4f} (scaled units, on 10% of observed cells held out)"
+        )
+    console.print(line, highlight=False)
+
+
+@app.command()
+def fit(
+    data: Data,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Model file (default: DATA with suffix .impute).")] = None,
+    method: MethodOption = Method.dynamic,
+    columns: Columns = None,
+    exclude: Exclude = None,
+    max_epochs: MaxEpochs = 100,
+    device: Device = "auto",
+    seed: Seed = 0,
+    sep: Sep = None,
+    na_values: NaValues = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+):
+    """Learn how to fill the gaps of DATA and save the model to one file.
+
+    Example: impute fit data.csv -o data.impute --exclude id
+    """
+    output = output or data.with_suffix(MODEL_SUFFIX)
+    with _reported(debug):
+        result = _fit(data, method, columns, exclude, max_epochs, device, seed, sep, na_values, quiet)
+        save_model(result.imputer, output, extra={"schema": result.schema.to_dict(), "training": result.summary})
+    if not quiet:
+        _fit_report(result, stdout)
+        stdout.print(f"model written to {output}", highlight=False)
+
+
+@app.command()
+def fill(
+    data: Data,
+    model: Annotated[Path | None, typer.Option("--model", "-m", exists=True, dir_okay=False, help="Model file from `impute fit` (default: fit on DATA first).")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Output file; its extension sets the format; '-' writes CSV to stdout (default: DATA.filled.EXT).")] = None,
+    method: MethodOption = Method.dynamic,
+    columns: Columns = None,
+    exclude: Exclude = None,
+    max_epochs: MaxEpochs = 100,
+    device: Device = "auto",
+    seed: Seed = 0,
+    sep: Sep = None,
+    na_values: NaValues = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+):
+    """Fill the gaps of DATA; observed cells are written back exactly as read.
+
+    Without --model, fits on DATA first (with --method, --columns, ... as in `impute fit`).
+    Columns are matched by name; extra columns pass through unchanged.
+
+    Example: impute fill data.csv --model data.impute -o filled.parquet
+    """
+    output = output or str(data.with_name(f"{data.stem}.filled{data.suffix}"))
+    if output != STDOUT and Path(output).resolve() == data.resolve():
+        raise typer.BadParameter("the output would overwrite the input; choose another --output", param_hint="--output")
+    with _reported(debug):
+        file_format(output)
+        if model is None:
+            result = _fit(data, method, columns, exclude, max_epochs, device, seed, sep, na_values, quiet)
+            imputer, schema = result.imputer, result.schema
+        else:
+            imputer, document = read_model(model, device=None if device == "auto" else device)
+            schema = jobs.schema_from_model(imputer, document["extra"], model)
+        with _progress(quiet) as progress:
+            task = progress.add_task("filling", total=None, note="rows")
+            rows = jobs.fill_file(imputer, schema, data, output, sep=sep, on_rows=lambda n: progress.advance(task, n))
+    if not quiet and output != STDOUT:
+        stderr.print(f"{rows} rows written to {output}", highlight=False)
+
+
+@app.command()
+def evaluate(
+    data: Data,
+    mechanism: Annotated[Mechanism, typer.Option(case_sensitive=False, help="How cells are hidden: mcar, mar or mnar.")] = Mechanism.mcar,
+    rate: Annotated[float, typer.Option(min=0.01, max=0.99, help="Share of observed cells hidden.")] = 0.3,
+    methods: Annotated[str, typer.Option(help="Comma-separated methods to compare.")] = "dynamic,static,mean",
+    seeds: Annotated[int, typer.Option(min=1, help="Repetitions, each with its own hidden cells (seeds 0, 1, ...).")] = 3,
+    max_rows: Annotated[int, typer.Option(min=10, help="Larger files are subsampled to this many rows (seed 0).")] = 5000,
+    columns: Columns = None,
+    exclude: Exclude = None,
+    max_epochs: MaxEpochs = 100,
+    device: Device = "auto",
+    sep: Sep = None,
+    na_values: NaValues = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every run and the summary as JSON.")] = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
+):
+    """Hide observed cells of DATA on purpose and score each method on them.
+
+    Columns are min-max scaled on their observed values and RMSE and MAE are measured on the
+    hidden cells, as in the benchmark protocol; time is fit plus fill.
+
+    Example: impute evaluate data.csv --mechanism mar --rate 0.3 --seeds 3
+    """
+    chosen = _names(methods) or []
+    unknown = [name for name in chosen if name not in jobs.METHODS]
+    if unknown or not chosen:
+        raise typer.BadParameter(f"unknown methods {unknown}; choose from {', '.join(jobs.METHODS)}", param_hint="--methods")
+    with _reported(debug), _progress(quiet) as progress:
+        task = progress.add_task("evaluating", total=seeds * len(chosen), note="")
+
+        def on_run(run):
+            progress.update(task, advance=1, note=f"{run['method']} seed {run['seed']}: RMSE {run['rmse']:.4f}")
+
+        runs, summary = jobs.evaluate_file(
+            data, mechanism=mechanism.value.upper(), rate=rate, methods=chosen, seeds=seeds,
+            columns=_names(columns), exclude=_names(exclude) or (), na_values=_na_values(na_values), sep=sep,
+            max_rows=max_rows, max_epochs=max_epochs, device=device, on_run=on_run,
+        )
+    if as_json:
+        print(json.dumps({"summary": summary, "runs": runs}, indent=2))
+        return
+    stdout.print(
+        f"{summary['source']}: {summary['rows']} rows, {len(summary['columns'])} numeric columns; "
+        f"{summary['mechanism']} with {summary['rate']:.0%} of observed cells hidden; "
+        f"mean over {seeds} seed{'s' if seeds > 1 else ''}; errors in min-max scaled units",
+        highlight=False,
+    )
+    table = Table()
+    for header in ("method", "RMSE", "MAE", "fit + fill (s)"):
+        table.add_column(header, justify="left" if header == "method" else "right")
+    for method, scores in summary["methods"].items():
+        table.add_row(method, f"{scores['rmse']:.4f}", f"{scores['mae']:.4f}", f"{scores['seconds']:.1f}")
+    stdout.print(table)
+
+
+@app.command()
+def info(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A model file (.impute) or a data file.", show_default=False)],
+    sep: Sep = None,
+    na_values: NaValues = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    debug: Debug = False,
+):
+    """Describe a model file (schema, training, versions) or a data file (shape, kinds, missing cells).
+
+    Example: impute info data.impute
+    """
+    with _reported(debug):
+        if path.suffix.lower() in FORMATS:
+            described = jobs.describe_file(path, na_values=_na_values(na_values), sep=sep)
+        else:
+            document = read_model(path, device="cpu")[1]
+            described = {key: document[key] for key in ("estimator", "params", "written_by", "format_version", "extra")}
+    if as_json:
+        print(json.dumps(described, indent=2))
+    elif "rows" in described:
+        _data_report(described)
+    else:
+        _model_report(path, described)
+
+
+def _data_report(described):
+    table = Table(title=f"{described['source']}: {described['rows']} rows, {len(described['columns'])} columns", title_justify="left")
+    for header in ("column", "kind", "missing", "share"):
+        table.add_column(header, justify="left" if header in ("column", "kind") else "right")
+    for name, column in described["columns"].items():
+        table.add_row(name, column["kind"], str(column["missing"]), f"{column['missing_share']:.1%}")
+    stdout.print(table)
+
+
+def _model_report(path, described):
+    extra, params = described["extra"], described["params"]
+    stdout.print(f"{path}: {described['estimator']} (model format {described['format_version']})", highlight=False)
+    stdout.print("written by " + ", ".join(f"{name} {ver}" for name, ver in described["written_by"].items()), highlight=False)
+    stdout.print("settings: " + ", ".join(f"{key}={value}" for key, value in params.items()), highlight=False)
+    training = extra.get("training")
+    if training:
+        line = f"trained on {training['source']} ({training['rows']} rows) in {training['seconds']:.1f} s"
+        if "validation_rmse" in training:
+            line += f"; {training['epochs']} epochs, validation RMSE {training['validation_rmse']:.4f} (scaled units)"
+        stdout.print(line, highlight=False)
+    schema = extra.get("schema")
+    if schema:
+        passed = [name for name in schema["kinds"] if name not in schema["modelled"]]
+        stdout.print(f"fills: {', '.join(schema['modelled'])}", highlight=False)
+        stdout.print(f"passes through: {', '.join(passed) or 'nothing'}", highlight=False)
+
+
+def _terminate(signum, frame):
+    sys.exit(128 + signum)  # unwinds like an exception, so partial outputs are removed
+
+
+def main():
+    """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        app()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_BAD_DATA)

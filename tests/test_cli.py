@@ -1,0 +1,183 @@
+"""The command line, driven through Typer's runner and, once, through the installed console script."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from tables import hide, structured_table
+from typer.testing import CliRunner
+
+from impute.cli import app
+
+EPOCHS = ["--max-epochs", "3"]
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(arg) for arg in args])
+
+
+@pytest.fixture
+def gappy_csv(tmp_path):
+    """A CSV with gaps in eight numeric columns, an integer column, an id and a text column."""
+    X, _ = hide(structured_table(300), 0.2)
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])]).round(4)
+    frame.insert(0, "id", [f"row-{i}" for i in range(len(frame))])
+    counts = np.where(np.arange(len(frame)) % 7 == 0, np.nan, np.abs(np.round(X[:, 0] * 10)))
+    frame["count"] = pd.array(counts, dtype="Int64")
+    frame["note"] = np.where(np.arange(len(frame)) % 5 == 0, "NA", "a, \"quoted\" note")
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def read_text(path):
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_fit_then_fill_keeps_observed_text_and_fills_every_gap(gappy_csv, tmp_path):
+    fitted = invoke("fit", gappy_csv, *EPOCHS, "-o", tmp_path / "m.impute")
+    assert fitted.exit_code == 0, fitted.output
+    assert "passed through" in fitted.output and "validation RMSE" in fitted.output
+    filled = invoke("fill", gappy_csv, "--model", tmp_path / "m.impute", "-o", tmp_path / "out.csv")
+    assert filled.exit_code == 0, filled.output
+    before, after = read_text(gappy_csv), read_text(tmp_path / "out.csv")
+    assert list(after.columns) == list(before.columns)
+    observed = before != ""
+    assert (after[observed] == before[observed]).sum().sum() == observed.sum().sum()
+    numeric = [c for c in before.columns if c.startswith("x")] + ["count"]
+    assert (after[numeric] != "").all().all()
+    assert after["count"].str.fullmatch(r"\d+").all(), "an integer column is filled with integers"
+    assert (after[["id", "note"]] == before[["id", "note"]]).all().all(), "text columns pass through"
+
+
+def test_fill_without_model_fits_first_and_writes_to_stdout(gappy_csv):
+    result = invoke("fill", gappy_csv, *EPOCHS, "-o", "-", "--quiet")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("id,x0,x1") and len(lines) == 301
+
+
+def test_default_output_paths_sit_next_to_the_data(gappy_csv):
+    assert invoke("fit", gappy_csv, *EPOCHS, "--method", "mean").exit_code == 0
+    assert (gappy_csv.parent / "data.impute").is_file()
+    assert invoke("fill", gappy_csv, "-m", gappy_csv.parent / "data.impute").exit_code == 0
+    assert (gappy_csv.parent / "data.filled.csv").is_file()
+
+
+def test_parquet_round_trip_keeps_types(gappy_csv, tmp_path):
+    invoke("fit", gappy_csv, *EPOCHS, "-o", tmp_path / "m.impute")
+    assert invoke("fill", gappy_csv, "-m", tmp_path / "m.impute", "-o", tmp_path / "out.parquet").exit_code == 0
+    table = pq.read_table(tmp_path / "out.parquet")
+    assert str(table.schema.field("x0").type) == "double"
+    assert str(table.schema.field("count").type) == "int64"
+    assert str(table.schema.field("note").type) == "string"
+    frame = table.to_pandas()
+    source = pd.read_csv(gappy_csv)
+    observed = source["x0"].notna()
+    assert (frame.loc[observed, "x0"] == source.loc[observed, "x0"]).all()
+    assert not frame[["x0", "count"]].isna().any().any()
+    again = invoke("fill", tmp_path / "out.parquet", "-m", tmp_path / "m.impute", "-o", tmp_path / "again.csv")
+    assert again.exit_code == 0, again.output
+
+
+def test_evaluate_reports_each_method(tmp_path):
+    X = structured_table(300)
+    path = tmp_path / "complete.csv"
+    pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])]).to_csv(path, index=False)
+    result = invoke("evaluate", path, "--seeds", "1", "--max-epochs", "30", "--json", "--mechanism", "MAR")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert set(summary["methods"]) == {"dynamic", "static", "mean"}
+    assert summary["mechanism"] == "MAR"
+    assert summary["methods"]["dynamic"]["rmse"] < summary["methods"]["mean"]["rmse"]
+    table = invoke("evaluate", path, "--seeds", "1", "--methods", "mean")
+    assert table.exit_code == 0 and "RMSE" in table.stdout
+
+
+def test_info_describes_data_and_models(gappy_csv, tmp_path):
+    data = invoke("info", gappy_csv, "--json")
+    assert data.exit_code == 0
+    columns = json.loads(data.stdout)["columns"]
+    assert columns["count"]["kind"] == "integer" and columns["id"]["kind"] == "text"
+    assert columns["x0"]["missing"] == pd.read_csv(gappy_csv)["x0"].isna().sum()
+    invoke("fit", gappy_csv, *EPOCHS, "-o", tmp_path / "m.impute")
+    model = invoke("info", tmp_path / "m.impute")
+    assert model.exit_code == 0
+    assert "TransformerImputer" in model.stdout and "passes through: id, note" in model.stdout
+
+
+def test_every_command_has_help_with_an_example():
+    for command in ("fit", "fill", "evaluate", "info"):
+        result = invoke(command, "--help")
+        assert result.exit_code == 0 and "Example" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["fill", "{data}", "-m", "{model}", "-o", "{out}"], "lacks: ['x3']"),
+        (["fit", "{bad}", "-o", "{out}"], "column 'x1', row 3: 'oops' is not a finite number"),
+        (["fit", "{data}", "--columns", "x0,nope"], "no column named ['nope']"),
+        (["fill", "{data}", "-m", "{tampered}", "-o", "{out}"], "checksum mismatch"),
+    ],
+)
+def test_bad_data_exits_1_with_one_line_and_no_output(tmp_path, args, message):
+    frame = pd.DataFrame(structured_table(60)[:, :4], columns=["x0", "x1", "x2", "x3"])
+    frame.iloc[::4, 0] = np.nan
+    frame.to_csv(tmp_path / "full.csv", index=False)
+    frame.drop(columns="x3").to_csv(tmp_path / "data.csv", index=False)
+    bad = frame.astype(object)
+    bad.loc[2, "x1"] = "oops"
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    assert invoke("fit", tmp_path / "full.csv", *EPOCHS, "-o", tmp_path / "model.impute").exit_code == 0
+    blob = bytearray((tmp_path / "model.impute").read_bytes())
+    blob[-5] ^= 0xFF
+    (tmp_path / "tampered.impute").write_bytes(bytes(blob))
+    paths = {name: tmp_path / f"{name}.csv" for name in ("data", "bad", "out")}
+    paths.update(model=tmp_path / "model.impute", tampered=tmp_path / "tampered.impute")
+    before = sorted(os.listdir(tmp_path))
+    result = invoke(*[arg.format(**paths) for arg in args])
+    assert result.exit_code == 1, result.output
+    assert message in result.output.replace("\n", " ")
+    assert "Traceback" not in result.output
+    assert sorted(os.listdir(tmp_path)) == before, "no output, partial or whole, is left behind"
+
+
+def test_bad_usage_exits_2(gappy_csv, tmp_path):
+    assert invoke("fill", gappy_csv, "-o", gappy_csv).exit_code == 2
+    assert invoke("fit", tmp_path / "missing.csv").exit_code == 2
+    assert invoke("fit", gappy_csv, "--method", "median").exit_code == 2
+    assert invoke("evaluate", gappy_csv, "--methods", "dynamic,median").exit_code == 2
+
+
+def test_debug_shows_the_underlying_error(tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    assert invoke("fit", tmp_path / "empty.csv").exit_code == 1
+    result = invoke("fit", tmp_path / "empty.csv", "--debug")
+    assert type(result.exception).__name__ == "DataError"
+
+
+def test_console_script_fills_and_sigterm_leaves_no_partial_output(tmp_path):
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(300_000, 4)).round(3)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    pd.DataFrame(values, columns=list("abcd")).to_csv(tmp_path / "big.csv", index=False)
+    impute = [sys.executable, "-m", "impute"]
+    subprocess.run([*impute, "fit", tmp_path / "big.csv", "--method", "mean", "-q"], check=True, timeout=120)
+    output = tmp_path / "out.csv"
+    process = subprocess.Popen([*impute, "fill", tmp_path / "big.csv", "-m", tmp_path / "big.impute", "-o", output])
+    deadline = time.monotonic() + 60
+    while not any(name.endswith(".partial") for name in os.listdir(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) in (143, 0)  # 0 only if the fill finished before the signal landed
+    if process.returncode == 143:
+        assert not output.exists()
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".partial")]

@@ -27,6 +27,7 @@ from .errors import DataError
 
 SCALINGS = ("robust", "quantile")
 MIN_IQR_SHARE_OF_STD = 0.1
+MODEL_SPACE_LIMIT = 1e4  # robust-scaled values of real data stay far inside; float32 overflows near 3e38
 
 
 class NumericScaler:
@@ -47,6 +48,7 @@ class NumericScaler:
         self.random_state = random_state
 
     def fit(self, X):
+        self.low_, self.high_ = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
         if self.method == "quantile":
             n_observed = int(np.min(np.sum(~np.isnan(X), axis=0), initial=len(X)))
             self.quantiles_ = QuantileTransformer(
@@ -56,24 +58,30 @@ class NumericScaler:
             ).fit(X)
             return self
         q25, median, q75 = np.nanpercentile(X, [25, 50, 75], axis=0)
-        scale = q75 - q25
-        spread = np.nanstd(X, axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            iqr = q75 - q25
+            spread = np.nanstd(X, axis=0)  # inf when values near the float limit overflow their squares
         # A column piled up on one value has an IQR near 0 however wide its tails; dividing by it
         # would blow the tails up past float32 range, so such columns use their standard deviation.
-        scale = np.where(scale > MIN_IQR_SHARE_OF_STD * spread, scale, np.where(spread > 0, spread, 1.0))
-        self.center_, self.scale_ = median, scale
+        piled_up = np.isfinite(spread) & (iqr <= MIN_IQR_SHARE_OF_STD * spread)
+        scale = np.where(piled_up, spread, iqr)
+        self.center_ = median
+        self.scale_ = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
         return self
 
     def to_state(self):
         """The learned encoding as arrays and plain values (see ``modelfile``)."""
+        bounds = {"low": self.low_, "high": self.high_}
         if self.method == "quantile":
             fitted = self.quantiles_
-            return {"method": self.method, "quantiles": fitted.quantiles_, "references": fitted.references_}
-        return {"method": self.method, "center": self.center_, "scale": self.scale_}
+            return {"method": self.method, "quantiles": fitted.quantiles_, "references": fitted.references_, **bounds}
+        return {"method": self.method, "center": self.center_, "scale": self.scale_, **bounds}
 
     @classmethod
     def from_state(cls, state, random_state):
         scaler = cls(state["method"], random_state)
+        scaler.low_ = np.asarray(state["low"], dtype=np.float64)
+        scaler.high_ = np.asarray(state["high"], dtype=np.float64)
         if scaler.method == "quantile":
             quantiles = np.asarray(state["quantiles"], dtype=np.float64)
             fitted = QuantileTransformer(n_quantiles=len(quantiles), output_distribution="normal")
@@ -88,14 +96,21 @@ class NumericScaler:
         return scaler
 
     def transform(self, X):
+        """Encode ``X``; values beyond ``MODEL_SPACE_LIMIT`` (far tails, numbers near the float
+        limit) are clipped to it, so the network's float32 arithmetic stays finite."""
         if self.method == "quantile":
             return self.quantiles_.transform(X)
-        return (X - self.center_) / self.scale_
+        with np.errstate(over="ignore"):
+            return np.clip((X - self.center_) / self.scale_, -MODEL_SPACE_LIMIT, MODEL_SPACE_LIMIT)
 
     def inverse_transform(self, Z):
+        """Decode ``Z``, within each column's observed range: filled values never leave it."""
         if self.method == "quantile":
-            return self.quantiles_.inverse_transform(Z)
-        return Z * self.scale_ + self.center_
+            decoded = self.quantiles_.inverse_transform(Z)
+        else:
+            with np.errstate(over="ignore"):
+                decoded = Z * self.scale_ + self.center_
+        return np.clip(decoded, self.low_, self.high_)
 
 
 NUMERIC_KINDS = ("float", "integer")

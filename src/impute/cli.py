@@ -68,6 +68,10 @@ MaxEpochs = Annotated[int, typer.Option(min=1, help="Upper bound on training epo
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
 Seed = Annotated[int, typer.Option(help="Seeds every random choice; the same seed gives the same result on CPU.")]
 Sep = Annotated[str | None, typer.Option(help="CSV delimiter (default: detected from the header).")]
+Encoding = Annotated[str, typer.Option(help="Text encoding of a CSV input, e.g. latin-1; outputs are UTF-8.")]
+FitRows = Annotated[
+    int, typer.Option(min=1, help="Longer files are trained on a uniform sample of this many rows (seed 0).")
+]
 NaValues = Annotated[str | None, typer.Option(help="Comma-separated extra cell texts that mean missing, e.g. '?,-'.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summaries on stderr.")]
 Debug = Annotated[bool, typer.Option(help="Show the Python traceback of an error.")]
@@ -115,19 +119,34 @@ def _progress(quiet):
     )
 
 
-def _fit(data, method, columns, exclude, max_epochs, device, seed, sep, na_values, quiet):
+def _fit(data, quiet, options):
+    """Fit with a progress bar; ``options`` are ``jobs.fit_file``'s keyword arguments."""
     with _progress(quiet) as progress:
-        task = progress.add_task("training", total=max_epochs, note="")
+        task = progress.add_task("training", total=options["max_epochs"], note="")
 
         def on_epoch(epoch, loss, validation):
             note = f"validation RMSE {validation ** 0.5:.4f}" if validation is not None else f"loss {loss:.4f}"
             progress.update(task, completed=epoch + 1, note=note)
 
-        return jobs.fit_file(
-            data, method=method.value, columns=_names(columns), exclude=_names(exclude) or (),
-            na_values=_na_values(na_values), sep=sep, max_epochs=max_epochs, device=device, seed=seed,
-            on_epoch=on_epoch,
-        )
+        return jobs.fit_file(data, on_epoch=on_epoch, **options)
+
+
+def _fit_options(method, columns, exclude, max_rows, max_epochs, device, seed, sep, encoding, na_values):
+    return {
+        "method": method.value, "columns": _names(columns), "exclude": _names(exclude) or (), "max_rows": max_rows,
+        "max_epochs": max_epochs, "device": device, "seed": seed, "sep": sep, "encoding": encoding,
+        "na_values": _na_values(na_values),
+    }
+
+
+def _check_output(output, data):
+    """Refuse, as bad usage, an output that would replace the input or has no folder to go in."""
+    if str(output) == STDOUT:
+        return
+    if Path(output).resolve() == data.resolve():
+        raise typer.BadParameter("the output would overwrite the input; choose another path", param_hint="--output")
+    if not Path(output).parent.is_dir():
+        raise typer.BadParameter(f"the folder {Path(output).parent} does not exist; create it first", param_hint="--output")
 
 
 def _fit_report(result, console):
@@ -140,6 +159,8 @@ def _fit_report(result, console):
         table.add_row(name, kind, "" if share is None else f"{share:.1%}", "yes" if name in schema.modelled else "passed through")
     console.print(table)
     line = f"{summary['method']} fitted in {summary['seconds']:.1f} s"
+    if summary["trained_rows"] < summary["rows"]:
+        line += f" on a uniform sample of {summary['trained_rows']} rows"
     if "validation_rmse" in summary:
         line += (
             f", {summary['epochs']} epochs (best {summary['best_epoch']}); validation RMSE "
@@ -155,10 +176,12 @@ def fit(
     method: MethodOption = Method.dynamic,
     columns: Columns = None,
     exclude: Exclude = None,
+    max_rows: FitRows = jobs.FIT_MAX_ROWS,
     max_epochs: MaxEpochs = 100,
     device: Device = "auto",
     seed: Seed = 0,
     sep: Sep = None,
+    encoding: Encoding = "utf-8",
     na_values: NaValues = None,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -168,8 +191,10 @@ def fit(
     Example: impute fit data.csv -o data.impute --exclude id
     """
     output = output or data.with_suffix(MODEL_SUFFIX)
+    _check_output(output, data)
+    options = _fit_options(method, columns, exclude, max_rows, max_epochs, device, seed, sep, encoding, na_values)
     with _reported(debug):
-        result = _fit(data, method, columns, exclude, max_epochs, device, seed, sep, na_values, quiet)
+        result = _fit(data, quiet, options)
         save_model(result.imputer, output, extra={"schema": result.schema.to_dict(), "training": result.summary})
     if not quiet:
         _fit_report(result, stdout)
@@ -184,10 +209,12 @@ def fill(
     method: MethodOption = Method.dynamic,
     columns: Columns = None,
     exclude: Exclude = None,
+    max_rows: FitRows = jobs.FIT_MAX_ROWS,
     max_epochs: MaxEpochs = 100,
     device: Device = "auto",
     seed: Seed = 0,
     sep: Sep = None,
+    encoding: Encoding = "utf-8",
     na_values: NaValues = None,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -200,19 +227,21 @@ def fill(
     Example: impute fill data.csv --model data.impute -o filled.parquet
     """
     output = output or str(data.with_name(f"{data.stem}.filled{data.suffix}"))
-    if output != STDOUT and Path(output).resolve() == data.resolve():
-        raise typer.BadParameter("the output would overwrite the input; choose another --output", param_hint="--output")
+    _check_output(output, data)
+    options = _fit_options(method, columns, exclude, max_rows, max_epochs, device, seed, sep, encoding, na_values)
     with _reported(debug):
         file_format(output)
         if model is None:
-            result = _fit(data, method, columns, exclude, max_epochs, device, seed, sep, na_values, quiet)
+            result = _fit(data, quiet, options)
             imputer, schema = result.imputer, result.schema
         else:
             imputer, document = read_model(model, device=None if device == "auto" else device)
             schema = jobs.schema_from_model(imputer, document["extra"], model)
         with _progress(quiet) as progress:
             task = progress.add_task("filling", total=None, note="rows")
-            rows = jobs.fill_file(imputer, schema, data, output, sep=sep, on_rows=lambda n: progress.advance(task, n))
+            rows = jobs.fill_file(
+                imputer, schema, data, output, sep=sep, encoding=encoding, on_rows=lambda n: progress.advance(task, n)
+            )
     if not quiet and output != STDOUT:
         stderr.print(f"{rows} rows written to {output}", highlight=False)
 
@@ -224,12 +253,15 @@ def evaluate(
     rate: Annotated[float, typer.Option(min=0.01, max=0.99, help="Share of observed cells hidden.")] = 0.3,
     methods: Annotated[str, typer.Option(help="Comma-separated methods to compare.")] = "dynamic,static,mean",
     seeds: Annotated[int, typer.Option(min=1, help="Repetitions, each with its own hidden cells (seeds 0, 1, ...).")] = 3,
-    max_rows: Annotated[int, typer.Option(min=10, help="Larger files are subsampled to this many rows (seed 0).")] = 5000,
+    max_rows: Annotated[
+        int, typer.Option(min=10, help="Longer files are scored on a uniform sample of this many rows (seed 0).")
+    ] = jobs.EVALUATE_MAX_ROWS,
     columns: Columns = None,
     exclude: Exclude = None,
     max_epochs: MaxEpochs = 100,
     device: Device = "auto",
     sep: Sep = None,
+    encoding: Encoding = "utf-8",
     na_values: NaValues = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print every run and the summary as JSON.")] = False,
     quiet: Quiet = False,
@@ -255,7 +287,7 @@ def evaluate(
         runs, summary = jobs.evaluate_file(
             data, mechanism=mechanism.value.upper(), rate=rate, methods=chosen, seeds=seeds,
             columns=_names(columns), exclude=_names(exclude) or (), na_values=_na_values(na_values), sep=sep,
-            max_rows=max_rows, max_epochs=max_epochs, device=device, on_run=on_run,
+            encoding=encoding, max_rows=max_rows, max_epochs=max_epochs, device=device, on_run=on_run,
         )
     if as_json:
         print(json.dumps({"summary": summary, "runs": runs}, indent=2))
@@ -278,6 +310,7 @@ def evaluate(
 def info(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A model file (.impute) or a data file.", show_default=False)],
     sep: Sep = None,
+    encoding: Encoding = "utf-8",
     na_values: NaValues = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
     debug: Debug = False,
@@ -288,7 +321,7 @@ def info(
     """
     with _reported(debug):
         if path.suffix.lower() in FORMATS:
-            described = jobs.describe_file(path, na_values=_na_values(na_values), sep=sep)
+            described = jobs.describe_file(path, na_values=_na_values(na_values), sep=sep, encoding=encoding)
         else:
             document = read_model(path, device="cpu")[1]
             described = {key: document[key] for key in ("estimator", "params", "written_by", "format_version", "extra")}

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -44,9 +45,9 @@ def file_format(path):
         raise DataError(f"{path}: unknown file type {Path(path).suffix!r}; use one of {known}") from None
 
 
-def sniff_delimiter(path):
-    """The delimiter of a CSV file, guessed from its first lines; a comma when in doubt."""
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+def sniff_delimiter(path, encoding="utf-8"):
+    """The delimiter of a CSV file, guessed from its header line; a comma when in doubt."""
+    with open(path, newline="", encoding=_python_encoding(encoding), errors="replace") as handle:
         sample = handle.read(SNIFF_BYTES)
     if not sample.strip():
         raise DataError(f"{path}: the file is empty; it needs a header line and at least one row")
@@ -54,6 +55,11 @@ def sniff_delimiter(path):
         return csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=DELIMITERS).delimiter
     except csv.Error:
         return ","
+
+
+def _python_encoding(encoding):
+    """UTF-8 files may start with a byte-order mark; Python drops it only when asked."""
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
 
 
 @dataclass(frozen=True)
@@ -67,12 +73,17 @@ class TableFile:
     format: str
     delimiter: str
     column_names: tuple
+    encoding: str = "utf-8"
 
     @classmethod
-    def open(cls, path, sep=None):
+    def open(cls, path, sep=None, encoding="utf-8"):
         path = Path(path)
         if not path.is_file():
             raise DataError(f"{path}: no such file")
+        try:
+            "".encode(encoding)
+        except LookupError:
+            raise DataError(f"{path}: unknown encoding {encoding!r}; use a name such as utf-8 or latin-1") from None
         kind = file_format(path)
         if kind == "parquet":
             try:
@@ -81,15 +92,15 @@ class TableFile:
                 raise DataError(f"{path}: not a readable Parquet file ({error})") from None
             delimiter = ","
         else:
-            delimiter = sep or ("\t" if kind == "tsv" else sniff_delimiter(path))
-            with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+            delimiter = sep or ("\t" if kind == "tsv" else sniff_delimiter(path, encoding))
+            with open(path, newline="", encoding=_python_encoding(encoding), errors="replace") as handle:
                 names = tuple(next(csv.reader(handle, delimiter=delimiter), ()))
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise DataError(f"{path}: column names appear more than once: {duplicates}; rename them")
         if not names:
             raise DataError(f"{path}: the file has no header line")
-        return cls(path, kind, delimiter, names)
+        return cls(path, kind, delimiter, names, encoding)
 
     def batches(self):
         """Yield the table as record batches of bounded size; CSV columns are all text."""
@@ -99,8 +110,12 @@ class TableFile:
                 return
             reader = pa_csv.open_csv(
                 self.path,
-                read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES),
-                parse_options=pa_csv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
+                read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES, encoding=self.encoding),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter=self.delimiter,
+                    newlines_in_values=True,
+                    ignore_empty_lines=len(self.column_names) > 1,  # with one column, a blank line is a gap
+                ),
                 convert_options=pa_csv.ConvertOptions(
                     column_types={name: pa.string() for name in self.column_names},
                     strings_can_be_null=False,
@@ -108,14 +123,46 @@ class TableFile:
             )
             yield from reader
         except pa.ArrowInvalid as error:
-            raise DataError(f"{self.path}: cannot be read as {self.format.upper()}: {error}") from None
+            raise DataError(f"{self.path}: cannot be read as {self.format.upper()}: {error}{_hint(error)}") from None
 
-    def read(self):
-        """The whole table, as one ``pyarrow.Table``."""
-        batches = list(self.batches())
+    def read(self, max_rows=None, seed=0):
+        """The table as one ``pyarrow.Table``, and its total row count.
+
+        With ``max_rows``, a uniform sample of at most that many rows, drawn while streaming
+        (each row gets a random key; the rows with the smallest keys are kept, in file order),
+        so that a file larger than memory can still be sampled.
+        """
+        rng = np.random.default_rng(seed)
+        batches, keys, total = [], [], 0
+        for batch in self.batches():
+            batches.append(batch)
+            total += batch.num_rows
+            if max_rows is not None:
+                keys.append(rng.random(batch.num_rows))
+                if sum(map(len, keys)) > 2 * max_rows:
+                    batches, keys = _keep_smallest(batches, keys, max_rows)
+        if max_rows is not None and total > max_rows:
+            batches, keys = _keep_smallest(batches, keys, max_rows)
         if not batches:
-            return pa.table({name: pa.array([], pa.string()) for name in self.column_names})
-        return pa.Table.from_batches(batches)
+            return pa.table({name: pa.array([], pa.string()) for name in self.column_names}), 0
+        return pa.Table.from_batches(batches), total
+
+
+def _keep_smallest(batches, keys, n):
+    """The ``n`` rows with the smallest keys, in their original order, and their keys."""
+    keys = np.concatenate(keys)
+    chosen = np.sort(np.argpartition(keys, n - 1)[:n])
+    return pa.Table.from_batches(batches).take(chosen).to_batches(), [keys[chosen]]
+
+
+def _hint(error):
+    """What to try for the parse errors people meet most."""
+    text = str(error)
+    if "UTF8" in text or "UTF-8" in text:
+        return "; if the file is not UTF-8, name its encoding with --encoding (for example latin-1)"
+    if "Expected" in text and "columns" in text:
+        return "; a row has a different number of cells: check the delimiter (--sep) and the quoting"
+    return ""
 
 
 @contextmanager

@@ -34,7 +34,9 @@ from .schema import (
 )
 
 METHODS = ("dynamic", "static", "mean")
-EVALUATION_SAMPLE_SEED = 0
+SAMPLE_SEED = 0  # rows drawn from files longer than max_rows; fixed so a file always gives the same sample
+FIT_MAX_ROWS = 100_000
+EVALUATE_MAX_ROWS = 5_000
 
 
 def make_imputer(method, *, max_epochs=100, device="auto", seed=0):
@@ -57,12 +59,14 @@ def numeric_frame(table, schema, source, row_offset=0):
     )
 
 
-def read_rows(path, sep=None):
-    """A whole data file as a pyarrow Table, refused when it has no data row."""
-    table = TableFile.open(path, sep).read()
-    if table.num_rows == 0:
+def read_modelled(path, *, sep, encoding, na_values, columns, exclude, max_rows, seed=SAMPLE_SEED):
+    """Read a data file (a uniform sample of ``max_rows`` rows when longer) and choose its
+    modelled columns: returns ``(table, schema, frame, total_rows)``."""
+    table, total = TableFile.open(path, sep, encoding).read(max_rows, seed)
+    if total == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
-    return table
+    schema = infer_schema(table, str(path), na_values, columns, exclude)
+    return table, schema, numeric_frame(table, schema, str(path)), total
 
 
 @dataclass
@@ -72,23 +76,26 @@ class FitResult:
     summary: dict
 
 
-def fit_file(path, *, method="dynamic", columns=None, exclude=(), na_values=NA_VALUES, sep=None,
-             max_epochs=100, device="auto", seed=0, on_epoch=None):
+def fit_file(path, *, method="dynamic", columns=None, exclude=(), na_values=NA_VALUES, sep=None, encoding="utf-8",
+             max_rows=FIT_MAX_ROWS, max_epochs=100, device="auto", seed=0, on_epoch=None):
     """Learn to fill the numeric columns of a data file.
 
-    Returns a ``FitResult``: the fitted imputer, the column schema to store with it, and a
-    summary (rows, columns, missing share per modelled column, validation error, seconds).
+    Files longer than ``max_rows`` are trained on a uniform sample of that many rows, drawn
+    while streaming, so the file may be larger than memory. Returns a ``FitResult``: the fitted
+    imputer, the column schema to store with it, and a summary (rows, columns, missing share per
+    modelled column, validation error, seconds).
     """
-    table = read_rows(path, sep)
-    schema = infer_schema(table, str(path), na_values, columns, exclude)
-    frame = numeric_frame(table, schema, str(path))
+    table, schema, frame, total = read_modelled(
+        path, sep=sep, encoding=encoding, na_values=na_values, columns=columns, exclude=exclude, max_rows=max_rows
+    )
     imputer = make_imputer(method, max_epochs=max_epochs, device=device, seed=seed)
     start = time.perf_counter()
     imputer.fit(frame, **({"on_epoch": on_epoch} if isinstance(imputer, TransformerImputer) else {}))
     summary = {
         "source": Path(path).name,
         "method": method,
-        "rows": table.num_rows,
+        "rows": total,
+        "trained_rows": table.num_rows,
         "columns": table.num_columns,
         "missing_share": {name: float(frame[name].isna().mean()) for name in schema.modelled},
         "seconds": time.perf_counter() - start,
@@ -127,7 +134,7 @@ def _output_schema(source_schema, schema, as_text):
     return pa.schema(fields)
 
 
-def fill_file(imputer, schema, source, destination, *, sep=None, on_rows=None):
+def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8", on_rows=None):
     """Fill the gaps of ``source`` into ``destination``, streaming in record batches.
 
     Columns are matched by name: modelled columns must all be present, other columns pass
@@ -135,7 +142,7 @@ def fill_file(imputer, schema, source, destination, *, sep=None, on_rows=None):
     """
     if str(destination) != "-" and Path(destination).resolve() == Path(source).resolve():
         raise DataError(f"{source}: the output would overwrite the input; choose another output path")
-    table_file = TableFile.open(source, sep)
+    table_file = TableFile.open(source, sep, encoding)
     absent = [name for name in schema.modelled if name not in table_file.column_names]
     if absent:
         raise DataError(f"{source}: the model fills columns that this file lacks: {absent}")
@@ -164,7 +171,8 @@ def fill_file(imputer, schema, source, destination, *, sep=None, on_rows=None):
 
 
 def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3, columns=None, exclude=(),
-                  na_values=NA_VALUES, sep=None, max_rows=5000, max_epochs=100, device="auto", on_run=None):
+                  na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=EVALUATE_MAX_ROWS, max_epochs=100,
+                  device="auto", on_run=None):
     """Score each method on cells of a data file hidden on purpose (``../shared/BENCHMARK.md``).
 
     The modelled columns are min-max scaled on their observed values; for each seed, observed
@@ -173,11 +181,9 @@ def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3,
     subsampled with a fixed seed. Returns ``(runs, summary)``: one dict per (method, seed), and
     per method the mean over seeds plus the rows used.
     """
-    table = read_rows(path, sep)
-    schema = infer_schema(table, str(path), na_values, columns, exclude)
-    frame = numeric_frame(table, schema, str(path))
-    if max_rows and len(frame) > max_rows:
-        frame = frame.sample(n=max_rows, random_state=EVALUATION_SAMPLE_SEED)
+    _, schema, frame, total = read_modelled(
+        path, sep=sep, encoding=encoding, na_values=na_values, columns=columns, exclude=exclude, max_rows=max_rows
+    )
     X = minmax_scale(frame.to_numpy())
     runs = []
     for seed in range(seeds):
@@ -189,6 +195,7 @@ def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3,
     summary = {
         "source": Path(path).name,
         "rows": len(frame),
+        "file_rows": total,
         "columns": schema.modelled,
         "mechanism": mechanism,
         "rate": rate,
@@ -203,24 +210,32 @@ def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3,
     return runs, summary
 
 
-def describe_file(path, *, na_values=NA_VALUES, sep=None):
-    """Shape, column kinds and missing cells per column of a data file."""
-    table_file = TableFile.open(path, sep)
-    table = table_file.read()
-    columns = {}
-    for name in table.column_names:
-        column = table.column(name)
-        missing = count_missing(column, na_values)
-        columns[name] = {
-            "kind": column_kind(column, na_values),
-            "missing": missing,
-            "missing_share": missing / max(1, table.num_rows),
+def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=FIT_MAX_ROWS):
+    """Shape, column kinds and missing cells per column of a data file.
+
+    Missing cells are counted over the whole file, streamed; kinds are judged on a uniform
+    sample of ``max_rows`` rows, as ``fit_file`` judges them.
+    """
+    table_file = TableFile.open(path, sep, encoding)
+    sample, _ = table_file.read(max_rows, SAMPLE_SEED)
+    missing, rows = dict.fromkeys(table_file.column_names, 0), 0
+    for batch in table_file.batches():
+        rows += batch.num_rows
+        for name in table_file.column_names:
+            missing[name] += count_missing(batch.column(name), na_values)
+    columns = {
+        name: {
+            "kind": column_kind(sample.column(name), na_values),
+            "missing": missing[name],
+            "missing_share": missing[name] / max(1, rows),
         }
+        for name in table_file.column_names
+    }
     return {
         "source": str(path),
         "format": table_file.format,
         "delimiter": table_file.delimiter if table_file.format != "parquet" else None,
-        "rows": table.num_rows,
+        "rows": rows,
         "columns": columns,
         "modelled": [name for name, info in columns.items() if info["kind"] in NUMERIC_KINDS],
     }

@@ -57,6 +57,19 @@ def sniff_delimiter(path, encoding="utf-8"):
         return ","
 
 
+def _check_header_encoding(path, encoding):
+    """Refuse early, and say what to do, when the header line is not in ``encoding``."""
+    with open(path, "rb") as handle:
+        header = handle.readline(SNIFF_BYTES)
+    try:
+        header.decode(_python_encoding(encoding))
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{path}: the header line is not valid {encoding} (byte {header[error.start]:#04x} at position "
+            f"{error.start}); name the file's encoding with --encoding, for example --encoding latin-1"
+        ) from None
+
+
 def _python_encoding(encoding):
     """UTF-8 files may start with a byte-order mark; Python drops it only when asked."""
     return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
@@ -92,6 +105,7 @@ class TableFile:
                 raise DataError(f"{path}: not a readable Parquet file ({error})") from None
             delimiter = ","
         else:
+            _check_header_encoding(path, encoding)
             delimiter = sep or ("\t" if kind == "tsv" else sniff_delimiter(path, encoding))
             with open(path, newline="", encoding=_python_encoding(encoding), errors="replace") as handle:
                 names = tuple(next(csv.reader(handle, delimiter=delimiter), ()))
@@ -108,9 +122,15 @@ class TableFile:
             if self.format == "parquet":
                 yield from pq.ParquetFile(self.path).iter_batches(batch_size=PARQUET_BATCH_ROWS)
                 return
-            reader = pa_csv.open_csv(
+            with pa_csv.open_csv(
                 self.path,
-                read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES, encoding=self.encoding),
+                read_options=pa_csv.ReadOptions(
+                    block_size=CSV_BLOCK_BYTES,
+                    encoding=self.encoding,
+                    # pyarrow decodes other encodings with a Python codec; on its worker threads
+                    # that can abort the process at exit (apache/arrow#43741), so read on this one.
+                    use_threads=_python_encoding(self.encoding) == "utf-8-sig",
+                ),
                 parse_options=pa_csv.ParseOptions(
                     delimiter=self.delimiter,
                     newlines_in_values=True,
@@ -120,8 +140,8 @@ class TableFile:
                     column_types={name: pa.string() for name in self.column_names},
                     strings_can_be_null=False,
                 ),
-            )
-            yield from reader
+            ) as reader:  # closed even when the caller stops early: its read-ahead threads must end before exit
+                yield from reader
         except pa.ArrowInvalid as error:
             raise DataError(f"{self.path}: cannot be read as {self.format.upper()}: {error}{_hint(error)}") from None
 

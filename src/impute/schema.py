@@ -117,6 +117,7 @@ NUMERIC_KINDS = ("float", "integer")
 NA_VALUES = tuple(pa_csv.ConvertOptions().null_values)
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 INTEGER = r"^[+-]?\d+$"
+INFINITY = r"(?i)^[+-]?inf(inity)?$"  # numbers, but not finite: a numeric column holding one is refused
 BOOLEANS = ("true", "false", "True", "False", "TRUE", "FALSE")
 STRAY_TEXT_SHARE = 0.9  # a column whose values are at least this share numbers is numeric with bad cells
 
@@ -182,10 +183,10 @@ def column_kind(column, na_values):
     values = pc.filter(text, present)
     if len(values) == 0:
         return "empty"
-    numeric_share = pc.mean(pc.match_substring_regex(values, NUMBER)).as_py()
-    if numeric_share == 1:
+    number = pc.match_substring_regex(values, NUMBER)
+    if pc.all(number).as_py():
         return "integer" if pc.all(pc.match_substring_regex(values, INTEGER)).as_py() else "float"
-    if numeric_share >= STRAY_TEXT_SHARE:
+    if pc.mean(pc.or_(number, pc.match_substring_regex(values, INFINITY))).as_py() >= STRAY_TEXT_SHARE:
         return "float"  # parse_numeric will name the first bad cell
     if pc.all(pc.is_in(values, value_set=pa.array(BOOLEANS))).as_py():
         return "boolean"

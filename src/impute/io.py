@@ -195,7 +195,12 @@ def atomic_output(path):
     path = Path(path)
     if not path.parent.is_dir():
         raise DataError(f"{path}: the folder {path.parent} does not exist; create it first")
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False)
+    try:
+        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False)
+    except OSError as error:
+        raise DataError(
+            f"{path}: cannot write in {path.parent} ({error.strerror}); choose another folder or fix its permissions"
+        ) from None
     try:
         yield handle
         handle.flush()

@@ -47,10 +47,10 @@ def generate(path, rows, columns, missing, seed=0, chunk=200_000):
             handle.write("\n".join(",".join(row) for row in text) + "\n")
 
 
-def timed(command):
+def timed(command, **popen):
     """Run ``command``; return (seconds, peak RSS in MiB) of that process alone."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, **popen)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:

@@ -61,6 +61,7 @@ CASES = [
     ("an output that is the input", {"in.csv": GOOD}, ["fill", "in.csv", "-o", "in.csv", *FAST], 2,
      "would overwrite the input"),
     ("an unknown method", {"in.csv": GOOD}, ["fill", "in.csv", "--method", "median"], 2, "median"),
+    ("a device that is not here", {"in.csv": GOOD}, ["fill", "in.csv", "--device", "tpu:7"], 2, "not a torch device"),
     ("a model file that is a pickle", {"in.csv": GOOD, "m.impute": b"\x80\x04\x95\x10" + b"\x00" * 40},
      ["fill", "in.csv", "-m", "m.impute", *FAST], 1, "pickle"),
     ("a model file from another tool", {"in.csv": GOOD, "m.impute": b"\x08\x00\x00\x00\x00\x00\x00\x00{}      "},

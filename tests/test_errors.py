@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.exceptions import NotFittedError
 
 from impute import MeanImputer, TransformerImputer
@@ -41,3 +42,9 @@ def test_heads_must_divide_the_model_width():
 def test_invalid_parameters_are_rejected_at_fit(params):
     with pytest.raises(ValueError, match=next(iter(params))):
         TransformerImputer(**params).fit(np.array([[1.0, 2.0], [np.nan, 3.0]]))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is present")
+def test_asking_for_a_missing_gpu_says_so():
+    with pytest.raises(ValueError, match="asks for a CUDA GPU and none is available"):
+        TransformerImputer(device="cuda").fit(np.array([[1.0, 2.0], [np.nan, 3.0], [2.0, 1.0]]))

@@ -26,6 +26,7 @@ from rich.table import Table
 
 from . import jobs
 from .errors import DataError, ModelFileError
+from .estimator import resolve_device
 from .io import FORMATS, STDOUT, file_format
 from .modelfile import read_model, save_model
 from .schema import NA_VALUES
@@ -132,6 +133,10 @@ def _fit(data, quiet, options):
 
 
 def _fit_options(method, columns, exclude, max_rows, max_epochs, device, seed, sep, encoding, na_values):
+    try:
+        resolve_device(device)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--device") from None
     return {
         "method": method.value, "columns": _names(columns), "exclude": _names(exclude) or (), "max_rows": max_rows,
         "max_epochs": max_epochs, "device": device, "seed": seed, "sep": sep, "encoding": encoding,

@@ -16,10 +16,16 @@ from .training import TrainingConfig, predict, train
 
 
 def resolve_device(device):
-    """``"auto"`` means CUDA when present, else the CPU."""
+    """``"auto"`` means CUDA when present, else the CPU; a device that is not here is an error."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"device={device!r} is not a torch device; use 'auto', 'cpu' or 'cuda'") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} asks for a CUDA GPU and none is available; use 'auto' or 'cpu'")
+    return resolved
 
 
 def auto_batch_size(n_rows):

@@ -7,9 +7,11 @@ the guarantee that observed cells are returned bit-identical.
 """
 
 import numbers
+import warnings
 
 import numpy as np
-from pandas.api.types import is_bool_dtype, is_numeric_dtype
+import pandas as pd
+from pandas.api.types import is_float_dtype, is_numeric_dtype
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils._param_validation import MissingValues
@@ -20,43 +22,51 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .encoding import MODELLED_KINDS, TableEncoder, column_kind
+
 
 def is_nan_marker(value):
     """True when ``value`` is a floating NaN, the default missing-value marker."""
     return isinstance(value, numbers.Real) and bool(np.isnan(value))
 
 
-def _unusable_columns(X):
-    """Name the DataFrame columns that cannot become finite floats, so errors can point at them."""
+def _infinite_columns(X):
+    """Name the DataFrame columns that hold infinite values, so errors can point at them."""
     if not hasattr(X, "columns"):
         return ""
-    problems = []
-    for name in X.columns:
-        column = X[name]
-        if not (is_numeric_dtype(column) or is_bool_dtype(column)):
-            problems.append(f"column {name!r} holds {column.dtype} values such as {column.dropna().iloc[:1].tolist()}")
-        elif np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan)).any():
-            problems.append(f"column {name!r} holds infinite values")
-    return "; ".join(problems)
+    return "; ".join(
+        f"column {name!r} holds infinite values"
+        for name in X.columns
+        if is_numeric_dtype(X[name]) and np.isinf(X[name].to_numpy(dtype=np.float64, na_value=np.nan)).any()
+    )
 
 
 class BaseImputer(TransformerMixin, BaseEstimator):
-    """Shared ``fit``/``transform`` for imputers of numeric matrices.
+    """Shared ``fit``/``transform`` for imputers of tables.
 
-    Subclasses implement ``_fit_imputer(X, **fit_params)`` and ``_impute(X)``, where ``X`` is a float matrix
-    holding only the columns that had at least one observed value during ``fit``, with NaN in
-    every missing cell; neither is called when there is no such column. ``_impute`` returns a
-    matrix of the same shape; only its values at the missing cells are used.
+    Two kinds of input, one engine. A numeric matrix (an array, or a DataFrame of float columns)
+    is validated as floats and comes back as a float array. A DataFrame with any other column
+    (integers, booleans, text, ``category``, datetimes), or any input when
+    ``categorical_features`` is set, is read column by column: each column gets a kind
+    (``encoding.column_kind``), and the output is a DataFrame with every column's dtype kept.
+
+    Subclasses implement ``_fit_columns(columns, kinds, **fit_params)`` and
+    ``_impute_columns(columns)``, which see only the modelled columns (pandas Series, NaN or NA
+    where missing) and return one Series per column; only the values at missing cells are used.
+    Neither is called when no column can be modelled.
     """
 
     _parameter_constraints: dict = {
         "missing_values": [MissingValues(numeric_only=True)],
+        "categorical_features": ["array-like", None],
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
     }
 
-    def __init__(self, *, missing_values=np.nan, add_indicator=False, keep_empty_features=False):
+    def __init__(self, *, missing_values=np.nan, categorical_features=None, add_indicator=False,
+                 keep_empty_features=False):
         self.missing_values = missing_values
+        self.categorical_features = categorical_features
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
 
@@ -73,23 +83,55 @@ class BaseImputer(TransformerMixin, BaseEstimator):
                 copy=False,
             )
         except (TypeError, ValueError) as error:
-            culprits = _unusable_columns(X)
+            culprits = _infinite_columns(X)
             if not culprits:
                 raise
-            raise type(error)(
-                f"{type(self).__name__} needs numeric columns with finite values; {culprits}. "
-                "Encode or drop these columns (for example with a ColumnTransformer) before imputing."
-            ) from error
+            raise type(error)(f"{type(self).__name__} needs finite values; {culprits}. Replace them or mark them missing.") from error
         missing = np.isnan(X) if nan_marker else X == self.missing_values
         return X, missing
+
+    def _reads_columns(self, X):
+        """Whether ``X`` takes the column-by-column path (see the class docstring)."""
+        if self.categorical_features is not None:
+            return True
+        dtypes = getattr(X, "dtypes", None)
+        return isinstance(dtypes, pd.Series) and not all(is_float_dtype(dtype) for dtype in dtypes)
+
+    def _as_frame(self, X, reset):
+        """``X`` as a DataFrame, after the checks on its shape and column names."""
+        if not is_nan_marker(self.missing_values):
+            raise ValueError(
+                f"{type(self).__name__} reads tables with text, integer, boolean or datetime columns "
+                "with missing cells marked as NaN or None only; set missing_values=np.nan"
+            )
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+        culprits = _infinite_columns(frame)
+        if culprits:
+            raise ValueError(f"{type(self).__name__} needs finite values; {culprits}. Replace them or mark them missing.")
+        return frame
+
+    def _categorical_positions(self, frame):
+        chosen = self.categorical_features if self.categorical_features is not None else []
+        names = list(frame.columns)
+        positions = set()
+        for item in chosen:
+            if isinstance(item, numbers.Integral) and not isinstance(item, bool) and 0 <= item < len(names):
+                positions.add(int(item))
+            elif item in names:
+                positions.add(names.index(item))
+            else:
+                raise ValueError(f"categorical_features names {item!r}, which is not a column of X; the columns are {names}")
+        return positions
 
     def fit(self, X, y=None, **fit_params):
         """Learn how to fill the missing cells of ``X``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Numeric input; cells equal to ``missing_values`` are missing.
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Numeric input, or a DataFrame with columns of any kind (see the class docstring);
+            cells equal to ``missing_values`` (NaN, None, NA, NaT) are missing.
         y : None
             Ignored; present for API consistency.
         **fit_params : dict
@@ -102,47 +144,86 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             The fitted imputer.
         """
         self._validate_params()
-        X, missing = self._validate_input(X, reset=True)
-        self.empty_features_ = missing.all(axis=0)
-        if self.add_indicator:
-            self.indicator_ = MissingIndicator(
-                missing_values=self.missing_values, error_on_new=False
-            ).fit(X)
+        if self._reads_columns(X):
+            frame = self._as_frame(X, reset=True)
+            forced = self._categorical_positions(frame)
+            self.kinds_ = [column_kind(frame.iloc[:, j], j in forced) for j in range(frame.shape[1])]
+            for name, kind in zip(frame.columns, self.kinds_):
+                if kind in ("identifier", "unsupported"):
+                    warnings.warn(
+                        f"column {name!r} is passed through unchanged, not imputed: "
+                        + ("almost every value is distinct, as in an ID or free text"
+                           if kind == "identifier" else f"its values ({frame[name].dtype}) are not numbers, text or dates"),
+                        UserWarning,
+                        stacklevel=2,
+                    )
+            missing = frame.isna().to_numpy()
+            columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
         else:
-            self.indicator_ = None
-        kept = ~self.empty_features_
-        if kept.any():
-            self._fit_imputer(np.where(missing, np.nan, X)[:, kept], **fit_params)
+            X, missing = self._validate_input(X, reset=True)
+            self.kinds_ = None
+            columns = [pd.Series(np.where(missing[:, j], np.nan, X[:, j])) for j in range(X.shape[1])]
+        kinds = self.kinds_ or ["float" if observed else "empty" for observed in (~missing).any(axis=0)]
+        self.empty_features_ = np.array([kind == "empty" for kind in kinds], dtype=bool)
+        self.indicator_ = None
+        if self.add_indicator:
+            self.indicator_ = MissingIndicator(error_on_new=False).fit(np.where(missing, np.nan, 0.0))
+        modelled = self._modelled()
+        if modelled:
+            self._fit_columns([columns[j] for j in modelled], [kinds[j] for j in modelled], **fit_params)
         return self
+
+    def _modelled(self):
+        """Positions of the columns the imputer fills."""
+        kinds = self.kinds_ or ["empty" if empty else "float" for empty in self.empty_features_]
+        return [j for j, kind in enumerate(kinds) if kind in MODELLED_KINDS]
 
     def transform(self, X):
         """Fill the missing cells of ``X``; observed cells are returned unchanged.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or DataFrame of shape (n_samples, n_features)
             Data with the same columns as during ``fit``.
 
         Returns
         -------
-        X_filled : ndarray of shape (n_samples, n_features_out)
-            ``X`` with every missing cell filled. Columns that were empty during ``fit`` are
-            dropped, or kept and filled with 0 when ``keep_empty_features=True``. With
-            ``add_indicator=True`` the missing-value indicator columns are appended.
+        X_filled : ndarray or DataFrame of shape (n_samples, n_features_out)
+            ``X`` with every missing cell of a modelled column filled. Columns that were empty
+            during ``fit`` are dropped, or kept and filled with 0 (numeric ones) when
+            ``keep_empty_features=True``. With ``add_indicator=True`` the missing-value indicator
+            columns are appended. A DataFrame read column by column comes back as a DataFrame
+            with the same dtypes; columns passed through (identifiers) keep their gaps.
         """
         check_is_fitted(self)
-        X, missing = self._validate_input(X, reset=False)
-        kept = ~self.empty_features_
-        filled = np.array(X, dtype=X.dtype, copy=True)
-        predicted = np.zeros(X.shape, dtype=np.float64)
-        if missing[:, kept].any():
-            predicted[:, kept] = self._impute(np.where(missing, np.nan, X)[:, kept])
-        filled[missing] = predicted[missing]
-        if not self.keep_empty_features:
-            filled = filled[:, kept]
-        if self.indicator_ is not None:
-            filled = np.hstack([filled, self.indicator_.transform(X).astype(filled.dtype)])
-        return filled
+        if self.kinds_ is not None:
+            frame = self._as_frame(X, reset=False)
+            missing = frame.isna().to_numpy()
+            columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
+        else:
+            X, missing = self._validate_input(X, reset=False)
+            columns = [pd.Series(np.where(missing[:, j], np.nan, X[:, j])) for j in range(X.shape[1])]
+        modelled = self._modelled()
+        if modelled and missing[:, modelled].any():
+            for j, decoded in zip(modelled, self._impute_columns([columns[j] for j in modelled])):
+                columns[j] = columns[j].where(~missing[:, j], decoded)
+        if self.keep_empty_features:
+            for j in np.flatnonzero(self.empty_features_):
+                if self.kinds_ is None or is_numeric_dtype(columns[j].dtype):
+                    columns[j] = columns[j].fillna(0)
+        else:
+            columns = [column for column, empty in zip(columns, self.empty_features_) if not empty]
+        indicator = None if self.indicator_ is None else self.indicator_.transform(np.where(missing, np.nan, 0.0))
+        if self.kinds_ is None:
+            filled = np.column_stack([column.to_numpy(dtype=X.dtype) for column in columns]) if columns else X[:, :0]
+            if indicator is not None:
+                filled = np.hstack([filled, indicator.astype(filled.dtype)])
+            return filled
+        out = pd.concat(columns, axis=1) if columns else frame.iloc[:, :0].copy()
+        if indicator is not None:
+            names = self.get_feature_names_out()[out.shape[1]:]
+            out = pd.concat([out, pd.DataFrame(indicator, columns=names, index=out.index)], axis=1)
+        return out if isinstance(X, pd.DataFrame) else out.to_numpy()
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns, in the order ``transform`` returns them.
@@ -167,28 +248,32 @@ class BaseImputer(TransformerMixin, BaseEstimator):
     def _export_state(self):
         """Fitted attributes as JSON values and arrays, so that model files never need pickle."""
         check_is_fitted(self)
-        state = {"n_features_in_": self.n_features_in_, "empty_features_": self.empty_features_}
+        state = {"n_features_in_": self.n_features_in_, "empty_features_": self.empty_features_, "kinds_": self.kinds_}
         if hasattr(self, "feature_names_in_"):
             state["feature_names_in_"] = self.feature_names_in_.tolist()
         if self.indicator_ is not None:
             state["indicator_features_"] = self.indicator_.features_
+        if hasattr(self, "encoder_"):
+            state.update({f"encoder.{key}": value for key, value in self.encoder_.to_state().items()})
         return state
 
     def _import_state(self, state):
         """Restore what ``_export_state`` returned; the inverse of it, for the same parameters."""
         self.n_features_in_ = int(state["n_features_in_"])
         self.empty_features_ = np.asarray(state["empty_features_"], dtype=bool)
+        self.kinds_ = state["kinds_"]
         names = state.get("feature_names_in_")
         if names is not None:
             self.feature_names_in_ = np.asarray(names, dtype=object)
         self.indicator_ = None
         if "indicator_features_" in state:
             # Refit on one row that is missing exactly where the saved indicator reported columns.
-            marker = np.nan if is_nan_marker(self.missing_values) else self.missing_values
-            other = 0 if marker != 0 else 1
-            row = np.full((1, self.n_features_in_), other, dtype=np.float64)
-            row[0, np.asarray(state["indicator_features_"], dtype=np.int64)] = marker
-            self.indicator_ = MissingIndicator(missing_values=self.missing_values, error_on_new=False).fit(row)
+            row = np.zeros((1, self.n_features_in_))
+            row[0, np.asarray(state["indicator_features_"], dtype=np.int64)] = np.nan
+            self.indicator_ = MissingIndicator(error_on_new=False).fit(row)
+        encoder = {key.removeprefix("encoder."): value for key, value in state.items() if key.startswith("encoder.")}
+        if encoder:
+            self.encoder_ = TableEncoder.from_state(encoder)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

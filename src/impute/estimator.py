@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .base import BaseImputer
 from .model import CellTransformer, ModelConfig
-from .schema import SCALINGS, NumericScaler
+from .encoding import TableEncoder
 from .training import TrainingConfig, predict, train
 
 
@@ -82,6 +82,10 @@ class TransformerImputer(BaseImputer):
         Print the training loss and validation error after each epoch when positive.
     missing_values : int, float or None, default=np.nan
         The placeholder for missing cells.
+    categorical_features : list of str or int, or None, default=None
+        Columns (names or positions) to model as categories even though their values are
+        numbers, such as codes. Text, ``category`` and boolean columns of a DataFrame are
+        categorical without being listed.
     add_indicator : bool, default=False
         If True, append a ``MissingIndicator`` column for every feature that had missing values
         during ``fit``.
@@ -93,8 +97,14 @@ class TransformerImputer(BaseImputer):
     ----------
     model_ : torch.nn.Module
         The trained network, on ``device_``.
-    scaler_ : NumericScaler
-        The per-column normalisation learned from the observed values.
+    encoder_ : TableEncoder
+        How each modelled column is encoded (scaling learned from the observed values,
+        categories) and decoded.
+    kinds_ : list of str or None
+        The kind of every column when ``X`` was read column by column (a DataFrame with columns
+        that are not all floats): ``float``, ``integer``, ``datetime``, ``categorical``,
+        ``boolean``, or, for columns passed through, ``empty``, ``identifier``, ``unsupported``.
+        None for numeric input.
     device_ : torch.device
         Where the network lives.
     n_epochs_ : int
@@ -140,7 +150,7 @@ class TransformerImputer(BaseImputer):
         **BaseImputer._parameter_constraints,
         "masking": [StrOptions({"dynamic", "static"})],
         "mask_rate": [Interval(Real, 0, 1, closed="neither")],
-        "scaling": [StrOptions(set(SCALINGS))],
+        "scaling": [StrOptions({"robust", "quantile"})],
         "d_model": [Interval(Integral, 1, None, closed="left")],
         "n_heads": [Interval(Integral, 1, None, closed="left")],
         "n_layers": [Interval(Integral, 1, None, closed="left")],
@@ -174,11 +184,13 @@ class TransformerImputer(BaseImputer):
         random_state=None,
         verbose=0,
         missing_values=np.nan,
+        categorical_features=None,
         add_indicator=False,
         keep_empty_features=False,
     ):
         super().__init__(
             missing_values=missing_values,
+            categorical_features=categorical_features,
             add_indicator=add_indicator,
             keep_empty_features=keep_empty_features,
         )
@@ -219,7 +231,7 @@ class TransformerImputer(BaseImputer):
         """
         return super().fit(X, y, on_epoch=on_epoch)
 
-    def _fit_imputer(self, X, on_epoch=None):
+    def _fit_columns(self, columns, kinds, on_epoch=None):
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"d_model={self.d_model} must be a multiple of n_heads={self.n_heads}; "
@@ -227,11 +239,11 @@ class TransformerImputer(BaseImputer):
             )
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self.device_ = resolve_device(self.device)
-        self.scaler_ = NumericScaler(self.scaling, seed).fit(X)
-        values, observed = self._to_model_space(X)
+        self.encoder_ = TableEncoder(kinds, self.scaling, seed).fit(columns)
+        values, observed = self._to_model_space(columns)
         config = TrainingConfig(
             max_epochs=self.max_epochs,
-            batch_size=auto_batch_size(len(X)) if self.batch_size == "auto" else self.batch_size,
+            batch_size=auto_batch_size(len(values)) if self.batch_size == "auto" else self.batch_size,
             learning_rate=self.learning_rate,
             masking=self.masking,
             mask_rate=self.mask_rate,
@@ -244,11 +256,12 @@ class TransformerImputer(BaseImputer):
             torch.manual_seed(seed)
             model = CellTransformer(
                 ModelConfig(
-                    n_features=X.shape[1],
+                    n_features=len(kinds),
                     d_model=self.d_model,
                     n_heads=self.n_heads,
                     n_layers=self.n_layers,
                     d_ff=2 * self.d_model,
+                    cardinalities=tuple(self.encoder_.cardinalities),
                 )
             ).to(self.device_)
             history = train(
@@ -269,29 +282,27 @@ class TransformerImputer(BaseImputer):
         validation = "" if validation_score is None else f", validation MSE {validation_score:.4f}"
         print(f"epoch {epoch + 1}: training loss {train_loss:.4f}{validation}", file=sys.stderr)
 
-    def _to_model_space(self, X):
-        """Scaled values (0 where missing) and the observed-cell mask, as tensors on ``device_``."""
-        observed = ~np.isnan(X)
-        values = np.where(observed, self.scaler_.transform(X), 0.0)
+    def _to_model_space(self, columns):
+        """Encoded values (0 where not visible) and the visible cells, as tensors on ``device_``."""
+        values, visible = self.encoder_.transform(columns)
         return (
             torch.as_tensor(values, dtype=torch.float32, device=self.device_),
-            torch.as_tensor(observed, device=self.device_),
+            torch.as_tensor(visible, device=self.device_),
         )
 
-    def _impute(self, X):
-        gaps = np.isnan(X).any(axis=1)  # rows without a gap need no prediction
-        predicted = np.zeros_like(X, dtype=np.float64)
+    def _impute_columns(self, columns):
+        values, visible = self._to_model_space(columns)
+        gaps = (~visible).any(dim=1)  # rows without a gap need no prediction
+        predicted = torch.zeros_like(values)
         if gaps.any():
-            scaled = predict(self.model_, *self._to_model_space(X[gaps]))
-            predicted[gaps] = self.scaler_.inverse_transform(scaled.cpu().numpy().astype(np.float64))
-        return predicted
+            predicted[gaps] = predict(self.model_, values[gaps], visible[gaps])
+        return self.encoder_.inverse_transform(predicted.cpu().numpy().astype(np.float64), like=columns)
 
     def _export_state(self):
         state = super()._export_state()
         if not hasattr(self, "model_"):
             return state  # no column had an observed value: nothing was trained
         state.update(
-            {f"scaler.{key}": value for key, value in self.scaler_.to_state().items()},
             model_config=asdict(self.model_.config),
             n_epochs_=self.n_epochs_,
             best_epoch_=self.best_epoch_,
@@ -306,10 +317,6 @@ class TransformerImputer(BaseImputer):
         if "model_config" not in state:
             return
         self.device_ = resolve_device(self.device)
-        self.scaler_ = NumericScaler.from_state(
-            {key.removeprefix("scaler."): value for key, value in state.items() if key.startswith("scaler.")},
-            random_state=None,
-        )
         model = CellTransformer(ModelConfig(**state["model_config"]))
         model.load_state_dict(
             {key.removeprefix("model."): torch.as_tensor(value) for key, value in state.items() if key.startswith("model.")}

@@ -1,12 +1,18 @@
 """The network: one token per column, attention across the columns of a row.
 
-Each cell becomes a token: its column's embedding plus an embedding of its value. Cells the
-network may not see (really missing, or hidden for training) carry a learned mask embedding in
-place of the value, so every row has the same number of tokens and a batch is one dense tensor.
-Attention lets each column read every other column of the same row; rows never interact, so a
-row's imputation does not depend on which other rows share its batch.
+Each cell becomes a token: its column's embedding plus an embedding of its value. A numeric value
+is embedded linearly (one weight and bias vector per column); a category by a lookup in one table
+shared by all categorical columns (each column owns a slice of it). Cells the network may not see
+(really missing, or hidden for training) carry a learned mask embedding in place of the value, so
+every row has the same number of tokens and a batch is one dense tensor. Attention lets each column
+read every other column of the same row; rows never interact, so a row's imputation does not
+depend on which other rows share its batch.
 
-Shapes: B rows, F columns, D = ``d_model``, H heads.
+Numeric columns are read out by a per-column linear head; categorical columns score every
+category of their slice against the token (the category table doubles as the output layer).
+
+Shapes: B rows, F columns, C categorical columns, K categories over all of them, D = ``d_model``,
+H heads.
 """
 
 from dataclasses import dataclass
@@ -24,6 +30,7 @@ class ModelConfig:
     n_layers: int = 2
     d_ff: int = 128
     dropout: float = 0.0
+    cardinalities: tuple = ()  # categories per column, 0 for numeric columns; empty: all numeric
 
 
 class SelfAttention(nn.Module):
@@ -84,6 +91,17 @@ class CellTransformer(nn.Module):
         self.norm = nn.LayerNorm(d)
         self.head_weight = nn.Parameter(torch.randn(f, d) / d**0.5)  # per-column read-out
         self.head_bias = nn.Parameter(torch.zeros(f))
+        # Created last, so that an all-numeric model draws exactly the weights it drew before.
+        cardinalities = torch.tensor(config.cardinalities or [0] * f, dtype=torch.long)  # (F,)
+        n_categories = int(cardinalities.sum())
+        starts = torch.cumsum(cardinalities, 0) - cardinalities  # (F,) first row of each column's slice
+        self.register_buffer("categorical", cardinalities > 0, persistent=False)  # (F,)
+        self.register_buffer("starts", starts, persistent=False)
+        self.register_buffer("categorical_columns", self.categorical.nonzero().squeeze(1), persistent=False)  # (C,)
+        columns = torch.repeat_interleave(torch.arange(f), cardinalities)  # (K,) owner of each category
+        self.register_buffer("allowed", columns[None, :] == self.categorical_columns[:, None], persistent=False)  # (C, K)
+        self.category = nn.Parameter(0.02 * torch.randn(n_categories, d))  # (K, D)
+        self.category_bias = nn.Parameter(torch.zeros(n_categories))  # (K,)
 
     def forward(self, values, visible):
         """Predict all cells.
@@ -91,19 +109,46 @@ class CellTransformer(nn.Module):
         Parameters
         ----------
         values : FloatTensor (B, F)
-            Scaled cell values; entries where ``visible`` is False are ignored.
+            Scaled numeric values and category codes; entries where ``visible`` is False are
+            ignored.
         visible : BoolTensor (B, F)
             Cells the network may read.
 
         Returns
         -------
-        FloatTensor (B, F)
-            A prediction for every cell, in scaled units.
+        numeric : FloatTensor (B, F)
+            A prediction for every cell in scaled units (meaningful for numeric columns).
+        logits : FloatTensor (B, C, K)
+            Scores of every category for each categorical column; categories of other columns
+            score -inf.
         """
         values = values.masked_fill(~visible, 0.0)  # hidden values must not leak, NaN included
         shown = values[..., None] * self.value_weight + self.value_bias  # (B, F, D)
+        if len(self.category):
+            codes = (values.long() + self.starts).clamp(0, len(self.category) - 1)  # (B, F)
+            shown = torch.where(self.categorical[:, None], self.category[codes], shown)  # (B, F, D)
         x = torch.where(visible[..., None], shown, self.mask) + self.column  # (B, F, D)
         for block in self.blocks:
             x = block(x)  # (B, F, D)
         x = self.norm(x)
-        return (x * self.head_weight).sum(-1) + self.head_bias  # (B, F)
+        numeric = (x * self.head_weight).sum(-1) + self.head_bias  # (B, F)
+        logits = x[:, self.categorical_columns] @ self.category.T + self.category_bias  # (B, C, K)
+        return numeric, logits.masked_fill(~self.allowed, float("-inf"))
+
+    def cell_loss(self, outputs, values):
+        """Per-cell loss (B, F): squared error for numeric cells, cross-entropy for categorical ones."""
+        numeric, logits = outputs
+        loss = (numeric - values).square()  # (B, F)
+        if logits.shape[1]:
+            targets = values[:, self.categorical_columns].long() + self.starts[self.categorical_columns]  # (B, C)
+            entropy = F.cross_entropy(logits.transpose(1, 2), targets.clamp(0, len(self.category) - 1), reduction="none")
+            loss = loss.index_copy(1, self.categorical_columns, entropy)  # (B, F)
+        return loss
+
+    def decode(self, outputs):
+        """Point predictions (B, F): numeric values, and each categorical column's likeliest code."""
+        numeric, logits = outputs
+        if not logits.shape[1]:
+            return numeric
+        codes = logits.argmax(-1) - self.starts[self.categorical_columns]  # (B, C)
+        return numeric.index_copy(1, self.categorical_columns, codes.to(numeric.dtype))

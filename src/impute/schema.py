@@ -1,18 +1,9 @@
-"""Column kinds of a table, and the encoding of numeric columns into the model's space and back.
+"""The column kinds of a data file, and its cells as numbers and back.
 
 A file's columns are classified once, at fit time (``infer_schema``): numeric columns are modelled,
 every other column passes through untouched. The kinds are stored with the model, so that filling
-another file parses the same columns the same way.
-
-The network sees each column on a common scale, so that no column dominates the loss by its units.
-The encoding must be invertible, because imputed values go back to the user in the original units.
-Two encodings are offered and measured against each other in ``benchmarks/accuracy.py``:
-
-- ``"robust"``: subtract the median and divide by the interquartile range (the standard deviation
-  where the IQR is under a tenth of it). Linear, so a squared
-  error in model space is a squared error in the user's units, column by column.
-- ``"quantile"``: map each column through its empirical CDF onto a standard normal. Tames heavy
-  tails and skew, at the price of a non-linear inverse.
+another file parses the same columns the same way. Cells are parsed from Arrow arrays (CSV text
+or Parquet types) and filled cells merged back, keeping observed cells exactly as read.
 """
 
 from dataclasses import asdict, dataclass
@@ -21,97 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from sklearn.preprocessing import QuantileTransformer
 
 from .errors import DataError
-
-SCALINGS = ("robust", "quantile")
-MIN_IQR_SHARE_OF_STD = 0.1
-MODEL_SPACE_LIMIT = 1e4  # robust-scaled values of real data stay far inside; float32 overflows near 3e38
-
-
-class NumericScaler:
-    """Invertible per-column scaling of a float matrix whose missing cells are NaN.
-
-    Parameters
-    ----------
-    method : {"robust", "quantile"}
-        Which encoding to learn; see the module docstring.
-    random_state : int
-        Seed for the subsample the quantile encoding draws on very tall tables.
-    """
-
-    def __init__(self, method, random_state):
-        if method not in SCALINGS:
-            raise ValueError(f"scaling must be one of {SCALINGS}, got {method!r}")
-        self.method = method
-        self.random_state = random_state
-
-    def fit(self, X):
-        self.low_, self.high_ = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
-        if self.method == "quantile":
-            n_observed = int(np.min(np.sum(~np.isnan(X), axis=0), initial=len(X)))
-            self.quantiles_ = QuantileTransformer(
-                n_quantiles=max(2, min(1000, n_observed)),
-                output_distribution="normal",
-                random_state=self.random_state,
-            ).fit(X)
-            return self
-        q25, median, q75 = np.nanpercentile(X, [25, 50, 75], axis=0)
-        with np.errstate(over="ignore", invalid="ignore"):
-            iqr = q75 - q25
-            spread = np.nanstd(X, axis=0)  # inf when values near the float limit overflow their squares
-        # A column piled up on one value has an IQR near 0 however wide its tails; dividing by it
-        # would blow the tails up past float32 range, so such columns use their standard deviation.
-        piled_up = np.isfinite(spread) & (iqr <= MIN_IQR_SHARE_OF_STD * spread)
-        scale = np.where(piled_up, spread, iqr)
-        self.center_ = median
-        self.scale_ = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-        return self
-
-    def to_state(self):
-        """The learned encoding as arrays and plain values (see ``modelfile``)."""
-        bounds = {"low": self.low_, "high": self.high_}
-        if self.method == "quantile":
-            fitted = self.quantiles_
-            return {"method": self.method, "quantiles": fitted.quantiles_, "references": fitted.references_, **bounds}
-        return {"method": self.method, "center": self.center_, "scale": self.scale_, **bounds}
-
-    @classmethod
-    def from_state(cls, state, random_state):
-        scaler = cls(state["method"], random_state)
-        scaler.low_ = np.asarray(state["low"], dtype=np.float64)
-        scaler.high_ = np.asarray(state["high"], dtype=np.float64)
-        if scaler.method == "quantile":
-            quantiles = np.asarray(state["quantiles"], dtype=np.float64)
-            fitted = QuantileTransformer(n_quantiles=len(quantiles), output_distribution="normal")
-            fitted.quantiles_ = quantiles
-            fitted.references_ = np.asarray(state["references"], dtype=np.float64)
-            fitted.n_quantiles_ = len(quantiles)
-            fitted.n_features_in_ = quantiles.shape[1]
-            scaler.quantiles_ = fitted
-        else:
-            scaler.center_ = np.asarray(state["center"], dtype=np.float64)
-            scaler.scale_ = np.asarray(state["scale"], dtype=np.float64)
-        return scaler
-
-    def transform(self, X):
-        """Encode ``X``; values beyond ``MODEL_SPACE_LIMIT`` (far tails, numbers near the float
-        limit) are clipped to it, so the network's float32 arithmetic stays finite."""
-        if self.method == "quantile":
-            return self.quantiles_.transform(X)
-        with np.errstate(over="ignore"):
-            return np.clip((X - self.center_) / self.scale_, -MODEL_SPACE_LIMIT, MODEL_SPACE_LIMIT)
-
-    def inverse_transform(self, Z):
-        """Decode ``Z``, within each column's observed range: filled values never leave it."""
-        if self.method == "quantile":
-            decoded = self.quantiles_.inverse_transform(Z)
-        else:
-            with np.errstate(over="ignore"):
-                decoded = Z * self.scale_ + self.center_
-        return np.clip(decoded, self.low_, self.high_)
-
 
 NUMERIC_KINDS = ("float", "integer")
 NA_VALUES = tuple(pa_csv.ConvertOptions().null_values)

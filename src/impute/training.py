@@ -44,16 +44,30 @@ def masked_mean(errors, cells):
 def predict(model, values, visible):
     """Predict every cell of every row, in batches, without tracking gradients.
 
-    ``values`` (N, F) and ``visible`` (N, F) are tensors on the model's device; returns (N, F).
+    ``values`` (N, F) and ``visible`` (N, F) are tensors on the model's device; returns (N, F):
+    scaled numeric values and category codes.
     """
     model.eval()
     with torch.inference_mode():
         return torch.cat(
             [
-                model(values[start : start + PREDICT_BATCH_ROWS], visible[start : start + PREDICT_BATCH_ROWS])
+                model.decode(model(values[start : start + PREDICT_BATCH_ROWS], visible[start : start + PREDICT_BATCH_ROWS]))
                 for start in range(0, len(values), PREDICT_BATCH_ROWS)
             ]
         )
+
+
+def validation_loss(model, values, visible, cells):
+    """Mean loss on ``cells`` (N, F) when predicting from ``visible``, in batches, without gradients."""
+    model.eval()
+    total, count = 0.0, 0
+    with torch.inference_mode():
+        for start in range(0, len(values), PREDICT_BATCH_ROWS):
+            part = slice(start, start + PREDICT_BATCH_ROWS)
+            loss = model.cell_loss(model(values[part], visible[part]), values[part])
+            total += (loss * cells[part]).sum().item()
+            count += cells[part].sum().item()
+    return total / max(count, 1)
 
 
 def split_validation(observed, config, generator):
@@ -110,8 +124,8 @@ def train(model, values, observed, config, generator, on_epoch=None):
             rows = order[start : start + config.batch_size]  # (B,)
             batch_observed = train_observed[rows]  # (B, F)
             hidden = mask(rows, batch_observed)  # (B, F)
-            predicted = model(values[rows], batch_observed & ~hidden)  # (B, F)
-            loss = masked_mean((predicted - values[rows]).square(), hidden)
+            outputs = model(values[rows], batch_observed & ~hidden)
+            loss = masked_mean(model.cell_loss(outputs, values[rows]), hidden)  # squared error or cross-entropy
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -122,8 +136,9 @@ def train(model, values, observed, config, generator, on_epoch=None):
             if on_epoch:
                 on_epoch(epoch, history.loss_curve[-1], None)
             continue
-        predicted = predict(model, values[validation_rows], train_observed[validation_rows])
-        score = masked_mean((predicted - values[validation_rows]).square(), validation[validation_rows]).item()
+        score = validation_loss(
+            model, values[validation_rows], train_observed[validation_rows], validation[validation_rows]
+        )
         history.validation_scores.append(score)
         if on_epoch:
             on_epoch(epoch, history.loss_curve[-1], score)

@@ -235,7 +235,7 @@ class TableEncoder:
             visible[:, numeric] = present
         for j, categories in enumerate(self.categories_):
             if categories is not None:
-                codes = pd.Categorical(columns[j], categories=categories).codes
+                codes = pd.Index(categories, dtype=object).get_indexer(columns[j].astype(object))  # -1: missing or unseen
                 values[:, j] = np.maximum(codes, 0)
                 visible[:, j] = codes >= 0
         return values, visible

@@ -1,0 +1,134 @@
+"""DataFrames with columns of every kind: dtypes kept, categories learned, odd columns passed through."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from tables import fast_transformer
+
+from impute import MeanImputer, TransformerImputer, load_model, save_model
+
+
+def mixed_frame(n_rows=300, seed=0):
+    """Columns of every kind, all driven by one latent factor, so each can be told from the others."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=n_rows)
+    return pd.DataFrame(
+        {
+            "x": a,
+            "y": 2 * a + 0.1 * rng.normal(size=n_rows),
+            "level": pd.Categorical(np.where(a > 0.5, "high", np.where(a < -0.5, "low", "mid")), categories=["low", "mid", "high"]),
+            "city": np.where(a > 0, "Oslo", "Lima").astype(object),
+            "flag": pd.array(a > 0, dtype="boolean"),
+            "count": pd.array(np.round(5 * a).astype(int) + 10, dtype="Int64"),
+            "when": pd.Timestamp("2024-01-01", tz="Europe/Oslo") + pd.to_timedelta(a * 10, unit="D"),
+        }
+    )
+
+
+def with_gaps(frame, rate=0.2, seed=1):
+    rng = np.random.default_rng(seed)
+    gappy = frame.copy()
+    for name in gappy.columns:
+        gappy.loc[rng.random(len(gappy)) < rate, name] = None
+    return gappy
+
+
+@pytest.mark.parametrize("make", [MeanImputer, lambda: fast_transformer(max_epochs=20)])
+def test_every_dtype_survives_and_observed_cells_are_untouched(make):
+    truth = mixed_frame()
+    gappy = with_gaps(truth)
+    filled = make().fit_transform(gappy)
+    assert isinstance(filled, pd.DataFrame)
+    assert list(filled.columns) == list(gappy.columns)
+    assert filled.dtypes.to_dict() == gappy.dtypes.to_dict()
+    assert list(filled["level"].cat.categories) == ["low", "mid", "high"]
+    assert not filled.isna().any().any()
+    observed = gappy.notna()
+    for name in gappy.columns:
+        assert (filled.loc[observed[name], name] == gappy.loc[observed[name], name]).all(), name
+    assert set(filled["city"]) <= {"Oslo", "Lima"}
+
+
+def test_categories_are_learned_from_the_other_columns():
+    truth = mixed_frame(400)
+    gappy = with_gaps(truth, 0.25)
+    learned = TransformerImputer(max_epochs=40, random_state=0).fit_transform(gappy)
+    mode = MeanImputer().fit_transform(gappy)
+    for name in ("level", "city", "flag"):
+        hidden = gappy[name].isna()
+        accuracy = (learned.loc[hidden, name] == truth.loc[hidden, name]).mean()
+        baseline = (mode.loc[hidden, name] == truth.loc[hidden, name]).mean()
+        assert accuracy > baseline + 0.2, (name, accuracy, baseline)
+
+
+def test_integer_column_is_filled_with_integers_in_range():
+    gappy = with_gaps(mixed_frame())
+    filled = fast_transformer().fit_transform(gappy)
+    count = filled["count"]
+    assert str(count.dtype) == "Int64"
+    assert count.min() >= gappy["count"].min() and count.max() <= gappy["count"].max()
+
+
+def test_boolean_column_with_gaps_stays_boolean():
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "ok": [True, None, False, True, None, False]})
+    filled = MeanImputer().fit_transform(frame)
+    assert filled["ok"].map(type).eq(bool).all()
+    assert filled.loc[[1, 4], "ok"].tolist() == [False, False]  # the mode; ties go to the first category
+
+
+def test_unseen_category_passes_through_and_is_treated_as_unknown():
+    gappy = with_gaps(mixed_frame())
+    imputer = fast_transformer().fit(gappy)
+    later = gappy.iloc[:5].copy()
+    later.loc[later.index[0], "city"] = "Nairobi"
+    later.loc[later.index[0], "x"] = np.nan
+    filled = imputer.transform(later)
+    assert filled.loc[later.index[0], "city"] == "Nairobi"
+    assert np.isfinite(filled.loc[later.index[0], "x"])
+
+
+def test_identifier_column_is_passed_through_with_a_warning():
+    frame = mixed_frame(120)
+    frame["customer"] = [f"C{i:05d}" for i in range(len(frame))]
+    gappy = with_gaps(frame)
+    with pytest.warns(UserWarning, match="column 'customer' is passed through unchanged.*ID or free text"):
+        imputer = MeanImputer().fit(gappy)
+    assert imputer.kinds_[-1] == "identifier"
+    filled = imputer.transform(gappy)
+    pd.testing.assert_series_equal(filled["customer"], gappy["customer"])
+
+
+def test_categorical_features_turns_codes_into_categories():
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 3, 200).astype(float)
+    X = np.column_stack([codes * 10 + rng.normal(size=200), codes])
+    X[rng.random(200) < 0.2, 1] = np.nan
+    filled = fast_transformer(categorical_features=[1], max_epochs=30).fit_transform(X)
+    assert isinstance(filled, np.ndarray)
+    assert set(np.unique(filled[:, 1])) <= {0.0, 1.0, 2.0}
+
+
+def test_categorical_features_must_name_columns():
+    frame = mixed_frame(50)
+    with pytest.raises(ValueError, match="categorical_features names 'nope'"):
+        MeanImputer(categorical_features=["nope"]).fit(frame)
+
+
+@pytest.mark.parametrize("make", [MeanImputer, fast_transformer])
+def test_saved_table_imputers_give_the_same_output(tmp_path, make):
+    gappy = with_gaps(mixed_frame())
+    imputer = make().fit(gappy)
+    save_model(imputer, tmp_path / "m.impute")
+    loaded = load_model(tmp_path / "m.impute")
+    pd.testing.assert_frame_equal(loaded.transform(gappy), imputer.transform(gappy))
+
+
+def test_set_output_pandas_keeps_dtypes():
+    gappy = with_gaps(mixed_frame())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        filled = MeanImputer(add_indicator=True).set_output(transform="pandas").fit_transform(gappy)
+    assert str(filled["count"].dtype) == "Int64"
+    assert "missingindicator_city" in filled.columns

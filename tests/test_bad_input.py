@@ -35,8 +35,9 @@ CASES = [
      "column names appear more than once: ['a']"),
     ("a column with every value missing", {"in.csv": b"a,b\n1,\n,\n3,\n"}, ["fit", "in.csv", "--max-epochs", "2"],
      0, "passed through"),
-    ("no numeric column", {"in.csv": b"a,b\nx,y\nz,\n"}, ["fill", "in.csv", *FAST], 1,
-     "no numeric column with an observed value"),
+    ("no column with an observed value", {"in.csv": b"a,b\n,\nNA,\n"}, ["fill", "in.csv", *FAST], 1,
+     "no numeric or categorical column with an observed value"),
+    ("a text column", {"in.csv": b"a,city\n1,Oslo\n2,\n3,Lima\n"}, ["fill", "in.csv", "-o", "out.csv", *FAST], 0, ""),
     ("a constant column", {"in.csv": b"a,b\n1,7\n,7\n3,\n"}, ["fill", "in.csv", "-o", "out.csv", *FAST], 0, ""),
     ("text in a numeric column", {"in.csv": b"a,b\n" + b"1,2\n" * 20 + b"1,oops\n"}, ["fill", "in.csv", *FAST], 1,
      "column 'b', row 21: 'oops' is not a finite number"),
@@ -195,7 +196,7 @@ def test_filled_files_keep_shape_order_types_and_observed_text(tmp_path_factory,
         try:
             fitted = jobs.fit_file(source, method="dynamic", max_epochs=1, seed=0)
         except DataError as error:
-            assert "no numeric column" in str(error)  # every numeric cell of the table was empty
+            assert "no numeric or categorical column" in str(error)  # every cell of the table was empty
             return
         outputs.append(folder / f"out{attempt}.csv")
         jobs.fill_file(fitted.imputer, fitted.schema, source, outputs[-1])
@@ -206,8 +207,10 @@ def test_filled_files_keep_shape_order_types_and_observed_text(tmp_path_factory,
     assert (after[observed] == before[observed]).sum().sum() == observed.sum().sum()
     for name in fitted.schema.modelled:
         assert (after[name] != "").all(), f"gap left in {name}"
-        values = after[name].astype(float)
-        assert np.isfinite(values).all()
+        if fitted.schema.kinds[name] != "categorical":
+            assert np.isfinite(after[name].astype(float)).all()
+        else:
+            assert set(after[name]) <= set(before[name]) - {""}, "categories come from the column"
     if "n" in fitted.schema.modelled:
         assert after["n"].str.fullmatch(r"-?\d+").all(), "the integer column stays integer"
     assert outputs[0].read_bytes() == outputs[1].read_bytes(), "the same seed gives the same file"

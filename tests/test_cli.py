@@ -45,12 +45,13 @@ def test_fit_then_fill_keeps_observed_text_and_fills_every_gap(gappy_csv, tmp_pa
     assert filled.exit_code == 0, filled.output
     before, after = read_text(gappy_csv), read_text(tmp_path / "out.csv")
     assert list(after.columns) == list(before.columns)
-    observed = before != ""
+    observed = ~before.isin(["", "NA"])
     assert (after[observed] == before[observed]).sum().sum() == observed.sum().sum()
-    numeric = [c for c in before.columns if c.startswith("x")] + ["count"]
-    assert (after[numeric] != "").all().all()
+    modelled = [c for c in before.columns if c.startswith("x")] + ["count", "note"]
+    assert (after[modelled] != "").all().all()
     assert after["count"].str.fullmatch(r"\d+").all(), "an integer column is filled with integers"
-    assert (after[["id", "note"]] == before[["id", "note"]]).all().all(), "text columns pass through"
+    assert (after["note"] == 'a, "quoted" note').all(), "a text column is filled with its categories"
+    assert (after["id"] == before["id"]).all(), "an identifier column passes through"
 
 
 def test_fill_without_model_fits_first_and_writes_to_stdout(gappy_csv):
@@ -101,12 +102,13 @@ def test_info_describes_data_and_models(gappy_csv, tmp_path):
     data = invoke("info", gappy_csv, "--json")
     assert data.exit_code == 0
     columns = json.loads(data.stdout)["columns"]
-    assert columns["count"]["kind"] == "integer" and columns["id"]["kind"] == "text"
+    assert columns["count"]["kind"] == "integer" and columns["id"]["kind"] == "identifier"
+    assert columns["note"]["kind"] == "categorical"
     assert columns["x0"]["missing"] == pd.read_csv(gappy_csv)["x0"].isna().sum()
     invoke("fit", gappy_csv, *EPOCHS, "-o", tmp_path / "m.impute")
     model = invoke("info", tmp_path / "m.impute")
     assert model.exit_code == 0
-    assert "TransformerImputer" in model.stdout and "passes through: id, note" in model.stdout
+    assert "TransformerImputer" in model.stdout and "passes through: id" in model.stdout
 
 
 def test_every_command_has_help_with_an_example():

@@ -65,6 +65,9 @@ Data = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .csv,
 MethodOption = Annotated[Method, typer.Option(help="dynamic or static masking, or the column mean.")]
 Columns = Annotated[str | None, typer.Option(help="Comma-separated columns to model (default: every numeric one).")]
 Exclude = Annotated[str | None, typer.Option(help="Comma-separated columns to pass through unmodelled.")]
+Categorical = Annotated[
+    str | None, typer.Option(help="Comma-separated columns to model as categories even if they hold numbers (codes).")
+]
 MaxEpochs = Annotated[int, typer.Option(min=1, help="Upper bound on training epochs (early stopping may end sooner).")]
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
 Seed = Annotated[int, typer.Option(help="Seeds every random choice; the same seed gives the same result on CPU.")]
@@ -132,13 +135,14 @@ def _fit(data, quiet, options):
         return jobs.fit_file(data, on_epoch=on_epoch, **options)
 
 
-def _fit_options(method, columns, exclude, max_rows, max_epochs, device, seed, sep, encoding, na_values):
+def _fit_options(method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values):
     try:
         resolve_device(device)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--device") from None
     return {
-        "method": method.value, "columns": _names(columns), "exclude": _names(exclude) or (), "max_rows": max_rows,
+        "method": method.value, "columns": _names(columns), "exclude": _names(exclude) or (),
+        "categorical": _names(categorical) or (), "max_rows": max_rows,
         "max_epochs": max_epochs, "device": device, "seed": seed, "sep": sep, "encoding": encoding,
         "na_values": _na_values(na_values),
     }
@@ -181,6 +185,7 @@ def fit(
     method: MethodOption = Method.dynamic,
     columns: Columns = None,
     exclude: Exclude = None,
+    categorical: Categorical = None,
     max_rows: FitRows = jobs.FIT_MAX_ROWS,
     max_epochs: MaxEpochs = 100,
     device: Device = "auto",
@@ -197,7 +202,9 @@ def fit(
     """
     output = output or data.with_suffix(MODEL_SUFFIX)
     _check_output(output, data)
-    options = _fit_options(method, columns, exclude, max_rows, max_epochs, device, seed, sep, encoding, na_values)
+    options = _fit_options(
+        method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values
+    )
     with _reported(debug):
         result = _fit(data, quiet, options)
         save_model(result.imputer, output, extra={"schema": result.schema.to_dict(), "training": result.summary})
@@ -214,6 +221,7 @@ def fill(
     method: MethodOption = Method.dynamic,
     columns: Columns = None,
     exclude: Exclude = None,
+    categorical: Categorical = None,
     max_rows: FitRows = jobs.FIT_MAX_ROWS,
     max_epochs: MaxEpochs = 100,
     device: Device = "auto",
@@ -233,7 +241,9 @@ def fill(
     """
     output = output or str(data.with_name(f"{data.stem}.filled{data.suffix}"))
     _check_output(output, data)
-    options = _fit_options(method, columns, exclude, max_rows, max_epochs, device, seed, sep, encoding, na_values)
+    options = _fit_options(
+        method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values
+    )
     with _reported(debug):
         file_format(output)
         if model is None:
@@ -263,6 +273,7 @@ def evaluate(
     ] = jobs.EVALUATE_MAX_ROWS,
     columns: Columns = None,
     exclude: Exclude = None,
+    categorical: Categorical = None,
     max_epochs: MaxEpochs = 100,
     device: Device = "auto",
     sep: Sep = None,
@@ -291,23 +302,27 @@ def evaluate(
 
         runs, summary = jobs.evaluate_file(
             data, mechanism=mechanism.value.upper(), rate=rate, methods=chosen, seeds=seeds,
-            columns=_names(columns), exclude=_names(exclude) or (), na_values=_na_values(na_values), sep=sep,
+            columns=_names(columns), exclude=_names(exclude) or (), categorical=_names(categorical) or (),
+            na_values=_na_values(na_values), sep=sep,
             encoding=encoding, max_rows=max_rows, max_epochs=max_epochs, device=device, on_run=on_run,
         )
     if as_json:
         print(json.dumps({"summary": summary, "runs": runs}, indent=2))
         return
     stdout.print(
-        f"{summary['source']}: {summary['rows']} rows, {len(summary['columns'])} numeric columns; "
+        f"{summary['source']}: {summary['rows']} rows, {len(summary['columns'])} modelled columns; "
         f"{summary['mechanism']} with {summary['rate']:.0%} of observed cells hidden; "
-        f"mean over {seeds} seed{'s' if seeds > 1 else ''}; errors in min-max scaled units",
+        f"mean over {seeds} seed{'s' if seeds > 1 else ''}; errors in min-max scaled units, accuracy on "
+        "categorical cells (hidden MCAR)",
         highlight=False,
     )
     table = Table()
-    for header in ("method", "RMSE", "MAE", "fit + fill (s)"):
+    metrics = [(key, header) for key, header in (("rmse", "RMSE"), ("mae", "MAE"), ("accuracy", "accuracy"))
+               if any(scores[key] is not None for scores in summary["methods"].values())]
+    for header in ["method"] + [header for _, header in metrics] + ["fit + fill (s)"]:
         table.add_column(header, justify="left" if header == "method" else "right")
     for method, scores in summary["methods"].items():
-        table.add_row(method, f"{scores['rmse']:.4f}", f"{scores['mae']:.4f}", f"{scores['seconds']:.1f}")
+        table.add_row(method, *[f"{scores[key]:.4f}" for key, _ in metrics], f"{scores['seconds']:.1f}")
     stdout.print(table)
 
 

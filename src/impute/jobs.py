@@ -19,18 +19,18 @@ import pyarrow as pa
 from .baselines import MeanImputer
 from .errors import DataError, ModelFileError
 from .estimator import TransformerImputer
-from .evaluation import evaluate, minmax_scale
+from .evaluation import evaluate_frame
 from .io import TableFile, file_format, write_table
 from .schema import (
     NA_VALUES,
-    NUMERIC_KINDS,
+    MODELLED_KINDS,
     TableSchema,
-    column_kind,
     count_missing,
     infer_schema,
     is_text_type,
     merge_filled,
-    parse_numeric,
+    parse_column,
+    table_kinds,
 )
 
 METHODS = ("dynamic", "static", "mean")
@@ -48,25 +48,25 @@ def make_imputer(method, *, max_epochs=100, device="auto", seed=0):
     return TransformerImputer(masking=method, max_epochs=max_epochs, device=device, random_state=seed)
 
 
-def numeric_frame(table, schema, source, row_offset=0):
-    """The modelled columns of ``table`` (a pyarrow Table or RecordBatch) as a float DataFrame."""
+def model_frame(table, schema, source, row_offset=0):
+    """The modelled columns of ``table`` (a pyarrow Table or RecordBatch) as the estimator reads them."""
     return pd.DataFrame(
         {
-            name: parse_numeric(table.column(name), name, schema.na_values, source, row_offset)
+            name: parse_column(table.column(name), name, schema.kinds[name], schema.na_values, source, row_offset)
             for name in schema.modelled
         },
         index=pd.RangeIndex(table.num_rows),
     )
 
 
-def read_modelled(path, *, sep, encoding, na_values, columns, exclude, max_rows, seed=SAMPLE_SEED):
+def read_modelled(path, *, sep, encoding, na_values, columns, exclude, categorical, max_rows, seed=SAMPLE_SEED):
     """Read a data file (a uniform sample of ``max_rows`` rows when longer) and choose its
     modelled columns: returns ``(table, schema, frame, total_rows)``."""
     table, total = TableFile.open(path, sep, encoding).read(max_rows, seed)
     if total == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
-    schema = infer_schema(table, str(path), na_values, columns, exclude)
-    return table, schema, numeric_frame(table, schema, str(path)), total
+    schema = infer_schema(table, str(path), na_values, columns, exclude, categorical)
+    return table, schema, model_frame(table, schema, str(path)), total
 
 
 @dataclass
@@ -76,8 +76,8 @@ class FitResult:
     summary: dict
 
 
-def fit_file(path, *, method="dynamic", columns=None, exclude=(), na_values=NA_VALUES, sep=None, encoding="utf-8",
-             max_rows=FIT_MAX_ROWS, max_epochs=100, device="auto", seed=0, on_epoch=None):
+def fit_file(path, *, method="dynamic", columns=None, exclude=(), categorical=(), na_values=NA_VALUES, sep=None,
+             encoding="utf-8", max_rows=FIT_MAX_ROWS, max_epochs=100, device="auto", seed=0, on_epoch=None):
     """Learn to fill the numeric columns of a data file.
 
     Files longer than ``max_rows`` are trained on a uniform sample of that many rows, drawn
@@ -86,7 +86,8 @@ def fit_file(path, *, method="dynamic", columns=None, exclude=(), na_values=NA_V
     modelled column, validation error, seconds).
     """
     table, schema, frame, total = read_modelled(
-        path, sep=sep, encoding=encoding, na_values=na_values, columns=columns, exclude=exclude, max_rows=max_rows
+        path, sep=sep, encoding=encoding, na_values=na_values, columns=columns, exclude=exclude,
+        categorical=categorical, max_rows=max_rows,
     )
     imputer = make_imputer(method, max_epochs=max_epochs, device=device, seed=seed)
     start = time.perf_counter()
@@ -128,8 +129,10 @@ def _output_schema(source_schema, schema, as_text):
     fields = []
     for field in source_schema:
         if field.name in schema.modelled and is_text_type(field.type):
-            numeric = pa.int64() if schema.kinds[field.name] == "integer" else pa.float64()
-            field = field.with_type(pa.string() if as_text else numeric)
+            typed = {"integer": pa.int64(), "float": pa.float64()}.get(schema.kinds[field.name], pa.string())
+            field = field.with_type(pa.string() if as_text else typed)
+        elif field.name in schema.modelled and schema.kinds[field.name] == "categorical" and pa.types.is_dictionary(field.type):
+            field = field.with_type(pa.string())
         fields.append(field)
     return pa.schema(fields)
 
@@ -155,13 +158,14 @@ def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8
     def filled_batches():
         offset = 0
         for batch in itertools.chain([first] if first is not None else [], batches):
-            frame = numeric_frame(batch, schema, str(source), offset)
+            frame = model_frame(batch, schema, str(source), offset)
             missing = frame.isna().to_numpy()
-            filled = np.asarray(imputer.transform(frame)) if missing.any() else frame.to_numpy()
+            filled = imputer.transform(frame) if missing.any() else frame
+            filled = filled if isinstance(filled, pd.DataFrame) else pd.DataFrame(filled, columns=frame.columns)
             columns = list(batch.columns)
             for j, name in enumerate(schema.modelled):
                 i = batch.schema.get_field_index(name)
-                columns[i] = merge_filled(columns[i], filled[:, j], missing[:, j], schema.kinds[name], as_text)
+                columns[i] = merge_filled(columns[i], filled[name].to_numpy(), missing[:, j], schema.kinds[name], as_text)
             offset += batch.num_rows
             if on_rows:
                 on_rows(batch.num_rows)
@@ -171,25 +175,26 @@ def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8
 
 
 def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3, columns=None, exclude=(),
-                  na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=EVALUATE_MAX_ROWS, max_epochs=100,
-                  device="auto", on_run=None):
+                  categorical=(), na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=EVALUATE_MAX_ROWS,
+                  max_epochs=100, device="auto", on_run=None):
     """Score each method on cells of a data file hidden on purpose (``../shared/BENCHMARK.md``).
 
-    The modelled columns are min-max scaled on their observed values; for each seed, observed
-    cells are hidden under ``mechanism`` at ``rate``, every method fills the same cells, and RMSE
-    and MAE are measured on them in the scaled space. Files longer than ``max_rows`` are
+    Numeric columns are min-max scaled on their observed values; for each seed, observed cells
+    are hidden under ``mechanism`` at ``rate`` (categorical cells MCAR at ``rate``), every method
+    fills the same cells, and RMSE and MAE are measured on the numeric ones in the scaled space,
+    accuracy on the categorical ones. Files longer than ``max_rows`` are
     subsampled with a fixed seed. Returns ``(runs, summary)``: one dict per (method, seed), and
     per method the mean over seeds plus the rows used.
     """
     _, schema, frame, total = read_modelled(
-        path, sep=sep, encoding=encoding, na_values=na_values, columns=columns, exclude=exclude, max_rows=max_rows
+        path, sep=sep, encoding=encoding, na_values=na_values, columns=columns, exclude=exclude,
+        categorical=categorical, max_rows=max_rows,
     )
-    X = minmax_scale(frame.to_numpy())
     runs = []
     for seed in range(seeds):
         for method in methods:
             imputer = make_imputer(method, max_epochs=max_epochs, device=device, seed=seed)
-            runs.append({"method": method, "seed": seed, **evaluate(imputer, X, mechanism, rate, seed)})
+            runs.append({"method": method, "seed": seed, **evaluate_frame(imputer, frame, mechanism, rate, seed)})
             if on_run:
                 on_run(runs[-1])
     summary = {
@@ -201,13 +206,19 @@ def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3,
         "rate": rate,
         "methods": {
             method: {
-                metric: float(np.mean([run[metric] for run in runs if run["method"] == method]))
-                for metric in ("rmse", "mae", "seconds")
+                metric: _mean([run[metric] for run in runs if run["method"] == method])
+                for metric in ("rmse", "mae", "accuracy", "seconds")
             }
             for method in methods
         },
     }
     return runs, summary
+
+
+def _mean(values):
+    """The mean of the measured values; None when the metric does not apply (no such columns)."""
+    measured = [value for value in values if value is not None]
+    return float(np.mean(measured)) if measured else None
 
 
 def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=FIT_MAX_ROWS):
@@ -218,17 +229,14 @@ def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_
     """
     table_file = TableFile.open(path, sep, encoding)
     sample, _ = table_file.read(max_rows, SAMPLE_SEED)
+    kinds = table_kinds(sample, na_values)
     missing, rows = dict.fromkeys(table_file.column_names, 0), 0
     for batch in table_file.batches():
         rows += batch.num_rows
         for name in table_file.column_names:
             missing[name] += count_missing(batch.column(name), na_values)
     columns = {
-        name: {
-            "kind": column_kind(sample.column(name), na_values),
-            "missing": missing[name],
-            "missing_share": missing[name] / max(1, rows),
-        }
+        name: {"kind": kinds[name], "missing": missing[name], "missing_share": missing[name] / max(1, rows)}
         for name in table_file.column_names
     }
     return {
@@ -237,5 +245,5 @@ def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_
         "delimiter": table_file.delimiter if table_file.format != "parquet" else None,
         "rows": rows,
         "columns": columns,
-        "modelled": [name for name, info in columns.items() if info["kind"] in NUMERIC_KINDS],
+        "modelled": [name for name, info in columns.items() if info["kind"] in MODELLED_KINDS],
     }

@@ -9,13 +9,16 @@ or Parquet types) and filled cells merged back, keeping observed cells exactly a
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from .encoding import column_kind as encoding_kind
 from .errors import DataError
 
 NUMERIC_KINDS = ("float", "integer")
+MODELLED_KINDS = NUMERIC_KINDS + ("categorical",)
 NA_VALUES = tuple(pa_csv.ConvertOptions().null_values)
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 INTEGER = r"^[+-]?\d+$"
@@ -29,8 +32,9 @@ class TableSchema:
     """What ``fit`` learned about a file's columns, stored in the model file and checked at fill time.
 
     ``kinds`` maps every column of the training file, in order, to ``float``, ``integer``,
-    ``boolean``, ``text``, ``datetime``, ``empty`` (no observed value) or ``other``. ``modelled``
-    lists the numeric columns the model fills; every other column passes through untouched.
+    ``categorical`` (text and booleans), ``identifier`` (text with almost every value distinct),
+    ``datetime``, ``empty`` (no observed value) or ``other``. ``modelled`` lists the columns the
+    model fills; every other column passes through untouched.
     """
 
     kinds: dict
@@ -95,7 +99,27 @@ def column_kind(column, na_values):
     return "text"
 
 
-def infer_schema(table, source, na_values=NA_VALUES, columns=None, exclude=()):
+def text_values(column, na_values):
+    """A text column as a Series of its exact cell texts, None where the cell is an NA marker."""
+    column = pc.cast(column, pa.string())
+    return pc.if_else(_present_text(column, na_values)[1], column, None).to_pandas().astype(object)
+
+
+def table_kinds(table, na_values=NA_VALUES, categorical=()):
+    """The kind of every column (see ``TableSchema``): text is ``categorical`` unless it looks
+    like an identifier, by the rule the estimators use (``encoding.column_kind``)."""
+    kinds = {}
+    for name in table.column_names:
+        column = table.column(name)
+        kind = column_kind(column, na_values)
+        if kind in ("text", "boolean") or (name in categorical and kind != "empty"):
+            series = text_values(column, na_values) if is_text_type(column.type) else column.to_pandas()
+            kind = encoding_kind(series, categorical=name in categorical)
+        kinds[name] = kind
+    return kinds
+
+
+def infer_schema(table, source, na_values=NA_VALUES, columns=None, exclude=(), categorical=()):
     """Detect each column's kind and choose the columns to model.
 
     Parameters
@@ -107,25 +131,35 @@ def infer_schema(table, source, na_values=NA_VALUES, columns=None, exclude=()):
     na_values : sequence of str
         Cell texts that mean "missing" (after trimming spaces).
     columns : sequence of str or None
-        The columns to model; None models every numeric column that has an observed value.
+        The columns to model; None models every numeric and categorical column.
     exclude : sequence of str
         Columns never modelled (passed through).
+    categorical : sequence of str
+        Columns modelled as categories whatever their values (codes written as numbers).
     """
-    unknown = sorted(set(columns or ()).union(exclude) - set(table.column_names))
+    unknown = sorted(set(columns or ()).union(exclude, categorical) - set(table.column_names))
     if unknown:
         raise DataError(f"{source}: no column named {unknown}; the columns are {table.column_names}")
-    kinds = {name: column_kind(table.column(name), na_values) for name in table.column_names}
+    kinds = table_kinds(table, na_values, categorical)
     chosen = table.column_names if columns is None else list(columns)
-    not_numeric = [f"{name!r} ({kinds[name]})" for name in chosen if columns and kinds[name] not in NUMERIC_KINDS]
-    if not_numeric:
+    unusable = [f"{name!r} ({kinds[name]})" for name in chosen if columns and kinds[name] not in MODELLED_KINDS]
+    if unusable:
         raise DataError(
-            f"{source}: impute fills numeric columns only, and these are not: {', '.join(not_numeric)}; "
-            "leave them out of --columns"
+            f"{source}: impute fills numeric and categorical columns, and these cannot be filled: "
+            f"{', '.join(unusable)}; leave them out of --columns"
         )
-    modelled = [name for name in chosen if kinds[name] in NUMERIC_KINDS and name not in exclude]
+    modelled = [name for name in chosen if kinds[name] in MODELLED_KINDS and name not in exclude]
     if not modelled:
-        raise DataError(f"{source}: no numeric column with an observed value to model; the kinds are {kinds}")
+        raise DataError(f"{source}: no numeric or categorical column with an observed value to model; the kinds are {kinds}")
     return TableSchema(kinds, modelled, list(na_values))
+
+
+def parse_column(column, name, kind, na_values, source, row_offset=0):
+    """One modelled column as the estimator reads it: floats, nullable integers or category labels."""
+    if kind == "categorical":
+        return text_values(column, na_values) if is_text_type(column.type) else column.to_pandas().astype(object)
+    values = parse_numeric(column, name, na_values, source, row_offset)
+    return pd.Series(pd.array(np.where(np.isnan(values), None, values), dtype="Int64") if kind == "integer" else values)
 
 
 def parse_numeric(column, name, na_values, source, row_offset=0):
@@ -160,11 +194,20 @@ def parse_numeric(column, name, na_values, source, row_offset=0):
 def merge_filled(original, filled, missing, kind, as_text):
     """The output column: the original cells where observed, ``filled`` where ``missing``.
 
-    Integer columns are filled with rounded values. With ``as_text`` a text column stays text and
-    its observed cells keep their exact characters; otherwise the result is numeric.
+    ``filled`` holds the imputer's output for the column (numbers, or category labels). With
+    ``as_text`` a text column stays text and its observed cells keep their exact characters;
+    otherwise numeric columns read as text become numbers.
     """
-    numbers = np.rint(filled).astype(np.int64) if kind == "integer" else filled
     is_text = is_text_type(original.type)
+    if kind == "categorical":
+        if not missing.any():
+            return original
+        labels = pa.array(np.asarray(filled, dtype=object)[missing])
+        if is_text or pa.types.is_dictionary(original.type):
+            original, labels = pc.cast(original, pa.string()), pc.cast(labels, pa.string())
+        return pc.replace_with_mask(original, pa.array(missing), pc.cast(labels, original.type))
+    filled = np.asarray(filled, dtype=np.float64)
+    numbers = np.rint(filled).astype(np.int64) if kind == "integer" else filled
     if is_text and not as_text:
         return pa.array(numbers)  # its observed cells are the parsed values, unchanged by the imputer
     if not missing.any():

@@ -160,3 +160,56 @@ def test_debug_shows_the_underlying_error(tmp_path):
     assert invoke("fit", tmp_path / "empty.csv").exit_code == 1
     result = invoke("fit", tmp_path / "empty.csv", "--debug")
     assert type(result.exception).__name__ == "DataError"
+
+
+def test_csv_categories_dates_and_flags_round_trip_as_text(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 200
+    a = rng.normal(size=n)
+    frame = pd.DataFrame(
+        {
+            "x": a.round(3),
+            "colour": np.where(a > 0, "Dark Red", "light blue"),
+            "ok": np.where(a > 0, "true", "false"),
+            "day": (pd.Timestamp("2024-03-01") + pd.to_timedelta(np.arange(n), unit="D")).strftime("%Y-%m-%d"),
+        }
+    ).astype(object)
+    for name in frame.columns:
+        frame.loc[rng.random(n) < 0.15, name] = ""
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    result = invoke("fill", tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--max-epochs", "20", "-q")
+    assert result.exit_code == 0, result.output
+    before, after = read_text(tmp_path / "in.csv"), read_text(tmp_path / "out.csv")
+    observed = before != ""
+    assert (after[observed] == before[observed]).sum().sum() == observed.sum().sum()
+    assert (after != "").all().all()
+    assert set(after["colour"]) == {"Dark Red", "light blue"} and set(after["ok"]) == {"true", "false"}
+    assert after["day"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    kinds = json.loads(invoke("info", tmp_path / "in.csv", "--json").stdout)["columns"]
+    assert [kinds[name]["kind"] for name in frame.columns] == ["float", "categorical", "categorical", "datetime"]
+
+
+def test_parquet_types_survive_a_fill(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 200
+    a = rng.normal(size=n)
+    frame = pd.DataFrame(
+        {
+            "x": np.where(rng.random(n) < 0.2, np.nan, a),
+            "size": pd.Categorical(np.where(a > 0, "big", "small")),
+            "flag": pd.array(np.where(rng.random(n) < 0.2, None, a > 0), dtype="boolean"),
+            "count": pd.array(np.where(rng.random(n) < 0.2, None, np.round(a * 5)), dtype="Int64"),
+            "when": pd.Series(pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(a, unit="h")).mask(rng.random(n) < 0.2),
+        }
+    )
+    frame.loc[rng.random(n) < 0.2, "size"] = None
+    frame.to_parquet(tmp_path / "in.parquet")
+    result = invoke("fill", tmp_path / "in.parquet", "-o", tmp_path / "out.parquet", "--max-epochs", "5", "-q")
+    assert result.exit_code == 0, result.output
+    before, after = pq.read_table(tmp_path / "in.parquet"), pq.read_table(tmp_path / "out.parquet")
+    assert after.schema.types == before.schema.types
+    assert all(after.column(name).null_count == 0 for name in after.column_names)
+    filled = after.to_pandas()
+    for name in frame.columns:
+        observed = frame[name].notna()
+        assert (filled.loc[observed, name] == frame.loc[observed, name]).all(), name

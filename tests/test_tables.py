@@ -132,3 +132,15 @@ def test_set_output_pandas_keeps_dtypes():
         filled = MeanImputer(add_indicator=True).set_output(transform="pandas").fit_transform(gappy)
     assert str(filled["count"].dtype) == "Int64"
     assert "missingindicator_city" in filled.columns
+
+
+def test_filled_numbers_stay_in_the_observed_range_unless_extrapolation_is_allowed():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=300)
+    X = np.column_stack([a, 3 * a])
+    X[a > 1.0, 1] = np.nan  # the largest values of the second column are never observed
+    high = np.nanmax(X[:, 1])
+    clipped = fast_transformer(max_epochs=40).fit_transform(X)
+    free = fast_transformer(max_epochs=40, extrapolate=True).fit_transform(X)
+    assert clipped[:, 1].max() <= high
+    assert free[:, 1].max() > high

@@ -73,6 +73,9 @@ class TransformerImputer(BaseImputer):
         Fraction of observed cells held out for early stopping.
     n_iter_no_change : int, default=10
         Epochs without improvement before training stops.
+    extrapolate : bool, default=False
+        Allow filled numbers outside the range of each column's observed values; by default
+        they are clipped to it.
     device : str, default="auto"
         Torch device to train and predict on; ``"auto"`` uses CUDA when available.
     random_state : int, RandomState instance or None, default=None
@@ -160,6 +163,7 @@ class TransformerImputer(BaseImputer):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "extrapolate": ["boolean"],
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -180,6 +184,7 @@ class TransformerImputer(BaseImputer):
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=10,
+        extrapolate=False,
         device="auto",
         random_state=None,
         verbose=0,
@@ -206,6 +211,7 @@ class TransformerImputer(BaseImputer):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.extrapolate = extrapolate
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -296,7 +302,9 @@ class TransformerImputer(BaseImputer):
         predicted = torch.zeros_like(values)
         if gaps.any():
             predicted[gaps] = predict(self.model_, values[gaps], visible[gaps])
-        return self.encoder_.inverse_transform(predicted.cpu().numpy().astype(np.float64), like=columns)
+        return self.encoder_.inverse_transform(
+            predicted.cpu().numpy().astype(np.float64), like=columns, extrapolate=self.extrapolate
+        )
 
     def _export_state(self):
         state = super()._export_state()

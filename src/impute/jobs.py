@@ -125,14 +125,14 @@ def schema_from_model(imputer, extra, path):
 
 
 def _output_schema(source_schema, schema, as_text):
-    """Column types of the filled file: modelled text columns become numbers in Parquet output."""
+    """Column types of the filled file: numbers read as text become numbers in Parquet output;
+    categories keep their type, and dates read as text stay text."""
     fields = []
     for field in source_schema:
-        if field.name in schema.modelled and is_text_type(field.type):
-            typed = {"integer": pa.int64(), "float": pa.float64()}.get(schema.kinds[field.name], pa.string())
+        kind = schema.kinds.get(field.name)
+        if field.name in schema.modelled and is_text_type(field.type) and kind != "categorical":
+            typed = {"integer": pa.int64(), "float": pa.float64()}.get(kind, pa.string())
             field = field.with_type(pa.string() if as_text else typed)
-        elif field.name in schema.modelled and schema.kinds[field.name] == "categorical" and pa.types.is_dictionary(field.type):
-            field = field.with_type(pa.string())
         fields.append(field)
     return pa.schema(fields)
 

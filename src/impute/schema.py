@@ -18,12 +18,14 @@ from .encoding import column_kind as encoding_kind
 from .errors import DataError
 
 NUMERIC_KINDS = ("float", "integer")
-MODELLED_KINDS = NUMERIC_KINDS + ("categorical",)
+MODELLED_KINDS = NUMERIC_KINDS + ("categorical", "datetime")
 NA_VALUES = tuple(pa_csv.ConvertOptions().null_values)
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 INTEGER = r"^[+-]?\d+$"
 INFINITY = r"(?i)^[+-]?inf(inity)?$"  # numbers, but not finite: a numeric column holding one is refused
 BOOLEANS = ("true", "false", "True", "False", "TRUE", "FALSE")
+ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
+DATE_ONLY = r"^\d{4}-\d{2}-\d{2}$"
 STRAY_TEXT_SHARE = 0.9  # a column whose values are at least this share numbers is numeric with bad cells
 
 
@@ -96,6 +98,8 @@ def column_kind(column, na_values):
         return "float"  # parse_numeric will name the first bad cell
     if pc.all(pc.is_in(values, value_set=pa.array(BOOLEANS))).as_py():
         return "boolean"
+    if pc.all(pc.match_substring_regex(values, ISO_DATETIME)).as_py():
+        return "datetime"
     return "text"
 
 
@@ -115,7 +119,7 @@ def table_kinds(table, na_values=NA_VALUES, categorical=()):
         if kind in ("text", "boolean") or (name in categorical and kind != "empty"):
             series = text_values(column, na_values) if is_text_type(column.type) else column.to_pandas()
             kind = encoding_kind(series, categorical=name in categorical)
-        kinds[name] = kind
+        kinds[name] = "categorical" if kind == "boolean" else kind  # a flag is a category of two
     return kinds
 
 
@@ -158,8 +162,34 @@ def parse_column(column, name, kind, na_values, source, row_offset=0):
     """One modelled column as the estimator reads it: floats, nullable integers or category labels."""
     if kind == "categorical":
         return text_values(column, na_values) if is_text_type(column.type) else column.to_pandas().astype(object)
+    if kind == "datetime":
+        return parse_datetime(column, name, na_values, source, row_offset)
     values = parse_numeric(column, name, na_values, source, row_offset)
     return pd.Series(pd.array(np.where(np.isnan(values), None, values), dtype="Int64") if kind == "integer" else values)
+
+
+def parse_datetime(column, name, na_values, source, row_offset=0):
+    """A column of ISO 8601 text or Arrow timestamps as a datetime Series; other text is an error."""
+    if not is_text_type(column.type):
+        return column.to_pandas()
+    text = text_values(column, na_values)
+    stamps = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    bad = np.flatnonzero(stamps.isna().to_numpy() & text.notna().to_numpy())
+    if len(bad):
+        raise DataError(
+            f"{source}: column {name!r}, row {row_offset + bad[0] + 1}: {text.iloc[bad[0]]!r} is not an ISO 8601 "
+            "date or time; fix the cell, list it as a missing-value marker with --na-values, or --exclude the column"
+        )
+    return stamps
+
+
+def _datetime_texts(stamps, like):
+    """Datetimes written like the column's observed cells: dates alone, or date and time."""
+    present = pc.drop_null(pc.if_else(pc.equal(like, ""), None, like))
+    sample = present[0].as_py() if len(present) else ""
+    if pc.all(pc.match_substring_regex(present, DATE_ONLY)).as_py() if len(present) else False:
+        return stamps.dt.strftime("%Y-%m-%d")
+    return stamps.dt.strftime("%Y-%m-%dT%H:%M:%S" if "T" in sample else "%Y-%m-%d %H:%M:%S")
 
 
 def parse_numeric(column, name, na_values, source, row_offset=0):
@@ -199,12 +229,21 @@ def merge_filled(original, filled, missing, kind, as_text):
     otherwise numeric columns read as text become numbers.
     """
     is_text = is_text_type(original.type)
+    if kind == "datetime":
+        if not missing.any():
+            return original
+        stamps = pd.Series(filled)[missing]
+        if is_text:
+            original = pc.cast(original, pa.string())
+            return pc.replace_with_mask(original, pa.array(missing), pa.array(_datetime_texts(stamps, original), pa.string()))
+        return pc.replace_with_mask(original, pa.array(missing), pa.array(stamps).cast(original.type))
     if kind == "categorical":
         if not missing.any():
             return original
         labels = pa.array(np.asarray(filled, dtype=object)[missing])
-        if is_text or pa.types.is_dictionary(original.type):
-            original, labels = pc.cast(original, pa.string()), pc.cast(labels, pa.string())
+        if is_text:  # plain or dictionary-encoded text: replace as text, then encode as it was
+            merged = pc.replace_with_mask(pc.cast(original, pa.string()), pa.array(missing), pc.cast(labels, pa.string()))
+            return pc.cast(merged, original.type)
         return pc.replace_with_mask(original, pa.array(missing), pc.cast(labels, original.type))
     filled = np.asarray(filled, dtype=np.float64)
     numbers = np.rint(filled).astype(np.int64) if kind == "integer" else filled

@@ -213,3 +213,15 @@ def test_parquet_types_survive_a_fill(tmp_path):
     for name in frame.columns:
         observed = frame[name].notna()
         assert (filled.loc[observed, name] == frame.loc[observed, name]).all(), name
+
+
+def test_unseen_category_in_a_file_passes_through(tmp_path):
+    rows = ["x,colour"] + [f"{i % 7},{'red' if i % 2 else 'blue'}" for i in range(60)]
+    (tmp_path / "train.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "new.csv").write_text("x,colour\n,purple\n3,\n")
+    assert invoke("fit", tmp_path / "train.csv", *EPOCHS, "-q").exit_code == 0
+    result = invoke("fill", tmp_path / "new.csv", "-m", tmp_path / "train.impute", "-o", "-", "-q")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1].endswith(",purple") and lines[1].split(",")[0] != ""
+    assert lines[2].split(",")[1] in {"red", "blue"}

@@ -75,7 +75,7 @@ class MeanImputer(BaseImputer):
 
     def _impute_columns(self, columns):
         return [
-            _with_dtype(pd.Series([self.statistics_[j]] * len(column), index=column.index), column.dtype)
+            _with_dtype(pd.Series(np.full(len(column), self.statistics_[j]), index=column.index), column.dtype)
             for j, column in zip(self._modelled(), columns)
         ]
 

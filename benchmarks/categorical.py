@@ -1,7 +1,7 @@
 """Categorical accuracy, and what modelling categorical columns does to numeric accuracy.
 
-For each tabular data set with categorical columns (target dropped, at most --max-rows rows drawn
-with seed 0), following ../shared/BENCHMARK.md: numeric columns are min-max scaled and hidden
+For each tabular data set with categorical columns (target dropped, identifier-like columns such
+as baseball's player id dropped, at most --max-rows rows drawn with seed 0), following ../shared/BENCHMARK.md: numeric columns are min-max scaled and hidden
 under each mechanism, categorical cells hidden MCAR at the same rate. Three runs see the same
 hidden cells:
 
@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from impute import MeanImputer, TransformerImputer
+from impute.encoding import column_kind
 from impute.evaluation import evaluate_frame
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -41,7 +42,10 @@ def load_tables(data_dir, names, max_rows):
         if len(frame) > max_rows:
             frame = frame.sample(n=max_rows, random_state=0).reset_index(drop=True)
         frame[categorical] = frame[categorical].astype(object).where(frame[categorical].notna(), None)
-        yield entry["name"], frame, numeric
+        identifiers = [c for c in categorical if column_kind(frame[c]) == "identifier"]
+        if identifiers:
+            print(f"{entry['name']}: {identifiers} look like identifiers (passed through, not scored)", file=sys.stderr)
+        yield entry["name"], frame.drop(columns=identifiers), numeric
 
 
 def main():
@@ -53,6 +57,7 @@ def main():
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--max-rows", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "categorical.csv")
+    parser.add_argument("--append", action="store_true", help="add to --out instead of replacing it")
     args = parser.parse_args()
 
     rows = []
@@ -71,6 +76,9 @@ def main():
                     print(f"{name:20s} {mechanism} seed {seed} {method:22s} {accuracy}rmse {scores['rmse']:.4f} "
                           f"{scores['seconds']:.1f}s", file=sys.stderr, flush=True)
     results = pd.DataFrame(rows)
+    if args.append and args.out.exists():
+        earlier = pd.read_csv(args.out)
+        results = pd.concat([earlier[~earlier["dataset"].isin(results["dataset"])], results], ignore_index=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     partial = args.out.with_suffix(".tmp")
     results.to_csv(partial, index=False)

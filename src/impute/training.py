@@ -15,6 +15,7 @@ from .masking import make_mask
 
 MAX_VALIDATION_ROWS = 2048
 PREDICT_BATCH_ROWS = 1024  # measured: 2.7x the throughput of 8192 on 2 CPU cores (cache)
+MIN_ENTROPY = 0.1  # nats; a column that is nearly constant is not weighted up without bound
 
 
 @dataclass
@@ -57,14 +58,33 @@ def predict(model, values, visible):
         )
 
 
-def validation_loss(model, values, visible, cells):
-    """Mean loss on ``cells`` (N, F) when predicting from ``visible``, in batches, without gradients."""
+def column_weights(model, values, observed):
+    """Per-column loss weights (F,): 1 for numeric columns, 1 / (entropy of the observed
+    categories) for categorical ones, floored at ``MIN_ENTROPY``.
+
+    Cross-entropy is measured in nats and grows with the number of categories, while the squared
+    error of a robust-scaled number is about 0.5 when guessing the median; dividing each
+    cross-entropy by what guessing from the column's frequencies would cost puts both on the
+    scale of "share of the column's uncertainty left", so neither kind drowns the other.
+    """
+    weights = torch.ones(values.shape[1], device=values.device)
+    cardinalities = model.config.cardinalities or ()
+    for j, cardinality in enumerate(cardinalities):
+        if cardinality:
+            counts = torch.bincount(values[observed[:, j], j].long(), minlength=cardinality).float()
+            shares = counts[counts > 0] / counts.sum()
+            weights[j] = 1.0 / max(float(-(shares * shares.log()).sum()), MIN_ENTROPY)
+    return weights
+
+
+def validation_loss(model, values, visible, cells, weights):
+    """Mean weighted loss on ``cells`` (N, F) when predicting from ``visible``, in batches, without gradients."""
     model.eval()
     total, count = 0.0, 0
     with torch.inference_mode():
         for start in range(0, len(values), PREDICT_BATCH_ROWS):
             part = slice(start, start + PREDICT_BATCH_ROWS)
-            loss = model.cell_loss(model(values[part], visible[part]), values[part])
+            loss = model.cell_loss(model(values[part], visible[part]), values[part]) * weights
             total += (loss * cells[part]).sum().item()
             count += cells[part].sum().item()
     return total / max(count, 1)
@@ -113,6 +133,7 @@ def train(model, values, observed, config, generator, on_epoch=None):
     n_rows = len(values)
     train_observed, validation, validation_rows = split_validation(observed, config, generator)
     mask = make_mask(config.masking, train_observed, ~observed, config.mask_rate, generator)
+    weights = column_weights(model, values, train_observed)  # (F,)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
     history = TrainingHistory()
     best_score, best_state, stale_epochs = float("inf"), None, 0
@@ -125,7 +146,7 @@ def train(model, values, observed, config, generator, on_epoch=None):
             batch_observed = train_observed[rows]  # (B, F)
             hidden = mask(rows, batch_observed)  # (B, F)
             outputs = model(values[rows], batch_observed & ~hidden)
-            loss = masked_mean(model.cell_loss(outputs, values[rows]), hidden)  # squared error or cross-entropy
+            loss = masked_mean(model.cell_loss(outputs, values[rows]) * weights, hidden)  # squared error or cross-entropy
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -137,7 +158,7 @@ def train(model, values, observed, config, generator, on_epoch=None):
                 on_epoch(epoch, history.loss_curve[-1], None)
             continue
         score = validation_loss(
-            model, values[validation_rows], train_observed[validation_rows], validation[validation_rows]
+            model, values[validation_rows], train_observed[validation_rows], validation[validation_rows], weights
         )
         history.validation_scores.append(score)
         if on_epoch:

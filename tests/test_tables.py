@@ -144,3 +144,10 @@ def test_filled_numbers_stay_in_the_observed_range_unless_extrapolation_is_allow
     free = fast_transformer(max_epochs=40, extrapolate=True).fit_transform(X)
     assert clipped[:, 1].max() <= high
     assert free[:, 1].max() > high
+
+
+def test_mean_imputer_works_in_the_users_units():
+    X = np.array([[1e5, 1.0], [3e5, np.nan], [np.nan, 2.0]])
+    np.testing.assert_array_equal(MeanImputer().fit(X).statistics_, [2e5, 1.5])
+    days = pd.DataFrame({"day": pd.to_datetime(["2024-01-01", None, "2024-01-03"]), "n": [1, 2, 3]})
+    assert MeanImputer().fit_transform(days).loc[1, "day"] == pd.Timestamp("2024-01-02")

@@ -30,7 +30,6 @@ NUMERIC_KINDS = ("float", "integer", "datetime")
 CATEGORICAL_KINDS = ("categorical", "boolean")
 MODELLED_KINDS = NUMERIC_KINDS + CATEGORICAL_KINDS
 MIN_IQR_SHARE_OF_STD = 0.1
-MODEL_SPACE_LIMIT = 1e4  # robust-scaled values of real data stay far inside; float32 overflows near 3e38
 MAX_CATEGORIES = 1000
 IDENTIFIER_DISTINCT_SHARE = 0.9  # text columns this distinct (and with many values) are identifiers
 IDENTIFIER_MIN_DISTINCT = 50
@@ -112,12 +111,10 @@ class NumericScaler:
         return scaler
 
     def transform(self, X):
-        """Encode ``X``; values beyond ``MODEL_SPACE_LIMIT`` (far tails, numbers near the float
-        limit) are clipped to it, so the network's float32 arithmetic stays finite."""
         if self.method == "quantile":
             return self.quantiles_.transform(X)
         with np.errstate(over="ignore"):
-            return np.clip((X - self.center_) / self.scale_, -MODEL_SPACE_LIMIT, MODEL_SPACE_LIMIT)
+            return (X - self.center_) / self.scale_
 
     def inverse_transform(self, Z, extrapolate=False):
         """Decode ``Z``; unless ``extrapolate``, within each column's observed range."""

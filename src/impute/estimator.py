@@ -15,6 +15,9 @@ from .encoding import TableEncoder
 from .training import TrainingConfig, predict, train
 
 
+MODEL_SPACE_LIMIT = 1e4  # robust-scaled values of real data stay far inside; float32 overflows near 3e38
+
+
 def resolve_device(device):
     """``"auto"`` means CUDA when present, else the CPU; a device that is not here is an error."""
     if device == "auto":
@@ -289,10 +292,14 @@ class TransformerImputer(BaseImputer):
         print(f"epoch {epoch + 1}: training loss {train_loss:.4f}{validation}", file=sys.stderr)
 
     def _to_model_space(self, columns):
-        """Encoded values (0 where not visible) and the visible cells, as tensors on ``device_``."""
+        """Encoded values (0 where not visible) and the visible cells, as tensors on ``device_``.
+
+        Values beyond ``MODEL_SPACE_LIMIT`` (far tails, numbers near the float limit) are clipped
+        to it, so that the network's float32 arithmetic stays finite.
+        """
         values, visible = self.encoder_.transform(columns)
         return (
-            torch.as_tensor(values, dtype=torch.float32, device=self.device_),
+            torch.as_tensor(np.clip(values, -MODEL_SPACE_LIMIT, MODEL_SPACE_LIMIT), dtype=torch.float32, device=self.device_),
             torch.as_tensor(visible, device=self.device_),
         )
 

@@ -20,7 +20,7 @@ from .baselines import MeanImputer
 from .errors import DataError, ModelFileError
 from .estimator import TransformerImputer
 from .evaluation import evaluate_frame
-from .io import TableFile, file_format, write_table
+from .io import STDOUT, TableFile, file_format, write_table
 from .schema import (
     NA_VALUES,
     MODELLED_KINDS,
@@ -78,7 +78,7 @@ class FitResult:
 
 def fit_file(path, *, method="dynamic", columns=None, exclude=(), categorical=(), na_values=NA_VALUES, sep=None,
              encoding="utf-8", max_rows=FIT_MAX_ROWS, max_epochs=100, device="auto", seed=0, on_epoch=None):
-    """Learn to fill the numeric columns of a data file.
+    """Learn to fill the numeric, categorical and date columns of a data file.
 
     Files longer than ``max_rows`` are trained on a uniform sample of that many rows, drawn
     while streaming, so the file may be larger than memory. Returns a ``FitResult``: the fitted
@@ -143,7 +143,7 @@ def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8
     Columns are matched by name: modelled columns must all be present, other columns pass
     through unchanged, and observed cells are written exactly as read. Returns the row count.
     """
-    if str(destination) != "-" and Path(destination).resolve() == Path(source).resolve():
+    if str(destination) != STDOUT and Path(destination).resolve() == Path(source).resolve():
         raise DataError(f"{source}: the output would overwrite the input; choose another output path")
     table_file = TableFile.open(source, sep, encoding)
     absent = [name for name in schema.modelled if name not in table_file.column_names]

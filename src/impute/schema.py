@@ -1,7 +1,7 @@
 """The column kinds of a data file, and its cells as numbers and back.
 
-A file's columns are classified once, at fit time (``infer_schema``): numeric columns are modelled,
-every other column passes through untouched. The kinds are stored with the model, so that filling
+A file's columns are classified once, at fit time (``infer_schema``): numbers, categories and
+dates are modelled; identifiers and columns without an observed value pass through untouched. The kinds are stored with the model, so that filling
 another file parses the same columns the same way. Cells are parsed from Arrow arrays (CSV text
 or Parquet types) and filled cells merged back, keeping observed cells exactly as read.
 """
@@ -176,20 +176,24 @@ def parse_datetime(column, name, na_values, source, row_offset=0):
     stamps = pd.to_datetime(text, format="ISO8601", errors="coerce")
     bad = np.flatnonzero(stamps.isna().to_numpy() & text.notna().to_numpy())
     if len(bad):
-        raise DataError(
-            f"{source}: column {name!r}, row {row_offset + bad[0] + 1}: {text.iloc[bad[0]]!r} is not an ISO 8601 "
-            "date or time; fix the cell, list it as a missing-value marker with --na-values, or --exclude the column"
-        )
+        _refuse_cell(source, name, row_offset + bad[0], text.iloc[bad[0]], "an ISO 8601 date or time")
     return stamps
 
 
-def _datetime_texts(stamps, like):
-    """Datetimes written like the column's observed cells: dates alone, or date and time."""
-    present = pc.drop_null(pc.if_else(pc.equal(like, ""), None, like))
-    sample = present[0].as_py() if len(present) else ""
-    if pc.all(pc.match_substring_regex(present, DATE_ONLY)).as_py() if len(present) else False:
+def _refuse_cell(source, name, row, value, expected):
+    """Name the first bad cell (``row`` counted from 0) and what to do about it."""
+    raise DataError(
+        f"{source}: column {name!r}, row {row + 1}: {value!r} is not {expected}; fix the cell, list it as a "
+        "missing-value marker with --na-values, or --exclude the column"
+    )
+
+
+def _datetime_texts(stamps, observed):
+    """Datetimes written like the column's observed cells (text): dates alone, or date and time."""
+    if len(observed) and pc.all(pc.match_substring_regex(observed, DATE_ONLY)).as_py():
         return stamps.dt.strftime("%Y-%m-%d")
-    return stamps.dt.strftime("%Y-%m-%dT%H:%M:%S" if "T" in sample else "%Y-%m-%d %H:%M:%S")
+    with_t = len(observed) and "T" in observed[0].as_py()
+    return stamps.dt.strftime("%Y-%m-%dT%H:%M:%S" if with_t else "%Y-%m-%d %H:%M:%S")
 
 
 def parse_numeric(column, name, na_values, source, row_offset=0):
@@ -214,10 +218,7 @@ def parse_numeric(column, name, na_values, source, row_offset=0):
         bad = pa.array(np.isinf(values))
     if pc.any(bad).as_py():
         row = pc.index(bad, True).as_py()
-        raise DataError(
-            f"{source}: column {name!r}, row {row_offset + row + 1}: {column[row].as_py()!r} is not a finite "
-            "number; fix the cell, list it as a missing-value marker with --na-values, or --exclude the column"
-        )
+        _refuse_cell(source, name, row_offset + row, column[row].as_py(), "a finite number")
     return values
 
 
@@ -235,7 +236,8 @@ def merge_filled(original, filled, missing, kind, as_text):
         stamps = pd.Series(filled)[missing]
         if is_text:
             original = pc.cast(original, pa.string())
-            return pc.replace_with_mask(original, pa.array(missing), pa.array(_datetime_texts(stamps, original), pa.string()))
+            texts = _datetime_texts(stamps, pc.filter(original, pa.array(~missing)))
+            return pc.replace_with_mask(original, pa.array(missing), pa.array(texts, pa.string()))
         return pc.replace_with_mask(original, pa.array(missing), pa.array(stamps).cast(original.type))
     if kind == "categorical":
         if not missing.any():

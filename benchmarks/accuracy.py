@@ -28,13 +28,12 @@ from impute.evaluation import evaluate, minmax_scale
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 METHODS = {
-    "mean": lambda: MeanImputer(),
-    "dynamic": lambda: TransformerImputer(masking="dynamic", random_state=0),
-    "static": lambda: TransformerImputer(masking="static", random_state=0),
-    "dynamic-quantile": lambda: TransformerImputer(scaling="quantile", random_state=0),
-    "knn": lambda: KNNImputer(n_neighbors=5),
-    "mice": lambda: IterativeImputer(max_iter=10, random_state=0),
-    "missforest": lambda: IterativeImputer(
+    "mean": lambda **_: MeanImputer(),
+    "dynamic": lambda **params: TransformerImputer(masking="dynamic", random_state=0, **params),
+    "static": lambda **params: TransformerImputer(masking="static", random_state=0, **params),
+    "knn": lambda **_: KNNImputer(n_neighbors=5),
+    "mice": lambda **_: IterativeImputer(max_iter=10, random_state=0),
+    "missforest": lambda **_: IterativeImputer(
         RandomForestRegressor(n_estimators=100, n_jobs=1, random_state=0), max_iter=10, random_state=0
     ),
 }
@@ -63,7 +62,11 @@ def main():
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--max-rows", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "accuracy.csv")
+    parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
+                        help="TransformerImputer parameters to change from the defaults, values as JSON "
+                             "(e.g. --set max_epochs=300 learning_rate=3e-4); for measuring levers")
     args = parser.parse_args()
+    params = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
 
     rows = []
     for name, X in load_tables(args.data, args.datasets, args.max_rows):
@@ -71,7 +74,7 @@ def main():
             for rate in args.rates:
                 for seed in args.seeds:
                     for method in args.methods:
-                        scores = evaluate(METHODS[method](), X, mechanism, rate, seed)
+                        scores = evaluate(METHODS[method](**params), X, mechanism, rate, seed)
                         rows.append({"dataset": name, "mechanism": mechanism, "rate": rate, "seed": seed,
                                      "method": method, **scores})
                         print(f"{name:20s} {mechanism} {rate} seed {seed} {method:18s} "

@@ -24,7 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from . import jobs
+from . import jobs, plots
 from .errors import DataError, ModelFileError
 from .estimator import resolve_device
 from .io import FORMATS, STDOUT, file_format
@@ -77,6 +77,7 @@ FitRows = Annotated[
     int, typer.Option(min=1, help="Longer files are trained on a uniform sample of this many rows (seed 0).")
 ]
 NaValues = Annotated[str | None, typer.Option(help="Comma-separated extra cell texts that mean missing, e.g. '?,-'.")]
+PLOT_HELP = "Needs matplotlib: pip install 'impute[plot]'."
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summaries on stderr.")]
 Debug = Annotated[bool, typer.Option(help="Show the Python traceback of an error.")]
 
@@ -158,6 +159,22 @@ def _check_output(output, data):
         raise typer.BadParameter(f"the folder {Path(output).parent} does not exist; create it first", param_hint="--output")
 
 
+def _check_plot(plot, data):
+    """Refuse an unusable --plot before any work is done: wrong extension, no folder, no matplotlib."""
+    if plot is None:
+        return
+    _check_output(plot, data)
+    try:
+        plots.check_path(plot)
+        plots.require()
+    except (ValueError, ImportError) as error:
+        raise typer.BadParameter(str(error), param_hint="--plot") from None
+
+
+def _training_plot(imputer, plot):
+    plots.save(plots.training(imputer.loss_curve_, imputer.validation_scores_, imputer.best_epoch_), plot)
+
+
 def _fit_report(result, console):
     summary, schema = result.summary, result.schema
     table = Table(title=f"{summary['source']}: {summary['rows']} rows, {summary['columns']} columns", title_justify="left")
@@ -193,24 +210,32 @@ def fit(
     sep: Sep = None,
     encoding: Encoding = "utf-8",
     na_values: NaValues = None,
+    plot: Annotated[Path | None, typer.Option(help=f"Also draw the training curve to this .png, .svg or .pdf. {PLOT_HELP}")] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ):
     """Learn how to fill the gaps of DATA and save the model to one file.
 
-    Example: impute fit data.csv -o data.impute --exclude id
+    Example: impute fit data.csv -o data.impute --exclude id --plot training.png
     """
     output = output or data.with_suffix(MODEL_SUFFIX)
     _check_output(output, data)
+    _check_plot(plot, data)
+    if plot is not None and method is Method.mean:
+        raise typer.BadParameter("the mean method trains no network, so it has no training curve", param_hint="--plot")
     options = _fit_options(
         method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values
     )
     with _reported(debug):
         result = _fit(data, quiet, options)
         save_model(result.imputer, output, extra={"schema": result.schema.to_dict(), "training": result.summary})
+        if plot is not None:
+            _training_plot(result.imputer, plot)
     if not quiet:
         _fit_report(result, stdout)
         stdout.print(f"model written to {output}", highlight=False)
+        if plot is not None:
+            stdout.print(f"training curve drawn to {plot}", highlight=False)
 
 
 @app.command()
@@ -280,6 +305,9 @@ def evaluate(
     encoding: Encoding = "utf-8",
     na_values: NaValues = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print every run and the summary as JSON.")] = False,
+    plot: Annotated[
+        Path | None, typer.Option(help=f"Also draw each method's error per column to this .png, .svg or .pdf. {PLOT_HELP}")
+    ] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ):
@@ -288,8 +316,9 @@ def evaluate(
     Columns are min-max scaled on their observed values and RMSE and MAE are measured on the
     hidden cells, as in the benchmark protocol; time is fit plus fill.
 
-    Example: impute evaluate data.csv --mechanism mar --rate 0.3 --seeds 3
+    Example: impute evaluate data.csv --mechanism mar --rate 0.3 --seeds 3 --plot errors.png
     """
+    _check_plot(plot, data)
     chosen = _names(methods) or []
     unknown = [name for name in chosen if name not in jobs.METHODS]
     if unknown or not chosen:
@@ -306,6 +335,8 @@ def evaluate(
             na_values=_na_values(na_values), sep=sep,
             encoding=encoding, max_rows=max_rows, max_epochs=max_epochs, device=device, on_run=on_run,
         )
+        if plot is not None:
+            plots.save(plots.errors(summary), plot)
     if as_json:
         print(json.dumps({"summary": summary, "runs": runs}, indent=2))
         return
@@ -324,6 +355,8 @@ def evaluate(
     for method, scores in summary["methods"].items():
         table.add_row(method, *[f"{scores[key]:.4f}" for key, _ in metrics], f"{scores['seconds']:.1f}")
     stdout.print(table)
+    if plot is not None:
+        stdout.print(f"errors per column drawn to {plot}", highlight=False)
 
 
 @app.command()
@@ -333,18 +366,30 @@ def info(
     encoding: Encoding = "utf-8",
     na_values: NaValues = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(help=f"Also draw a data file's missing cells, or a model's training curve, to this .png, .svg or .pdf. {PLOT_HELP}"),
+    ] = None,
     debug: Debug = False,
 ):
     """Describe a model file (schema, training, versions) or a data file (shape, kinds, missing cells).
 
-    Example: impute info data.impute
+    Example: impute info data.csv --plot missing.png
     """
+    _check_plot(plot, path)
     with _reported(debug):
         if path.suffix.lower() in FORMATS:
             described = jobs.describe_file(path, na_values=_na_values(na_values), sep=sep, encoding=encoding)
+            if plot is not None:
+                missing, names, total = jobs.missing_pattern(path, na_values=_na_values(na_values), sep=sep, encoding=encoding)
+                plots.save(plots.missingness(missing, names, total), plot)
         else:
-            document = read_model(path, device="cpu")[1]
+            imputer, document = read_model(path, device="cpu")
             described = {key: document[key] for key in ("estimator", "params", "written_by", "format_version", "extra")}
+            if plot is not None:
+                if not getattr(imputer, "loss_curve_", None):
+                    raise typer.BadParameter(f"{path} holds a {document['estimator']}, which has no training curve", param_hint="--plot")
+                _training_plot(imputer, plot)
     if as_json:
         print(json.dumps(described, indent=2))
     elif "rows" in described:

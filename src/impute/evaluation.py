@@ -89,8 +89,9 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     -------
     dict
         ``rmse`` and ``mae`` on the hidden numeric cells (None without numeric columns),
-        ``accuracy`` on the hidden categorical cells (None without categorical columns), and
-        ``seconds`` for fit plus transform.
+        ``accuracy`` on the hidden categorical cells (None without categorical columns),
+        ``seconds`` for fit plus transform, and ``columns``: the same scores for each column
+        with hidden cells, in table order.
 
     Examples
     --------
@@ -99,8 +100,11 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     >>> from impute.evaluation import evaluate_frame
     >>> rng = np.random.default_rng(0)
     >>> frame = pd.DataFrame({"x": rng.random(200), "colour": rng.choice(["red", "blue"], 200).astype(object)})
-    >>> sorted(evaluate_frame(MeanImputer(), frame))
-    ['accuracy', 'mae', 'rmse', 'seconds']
+    >>> scores = evaluate_frame(MeanImputer(), frame)
+    >>> sorted(scores)
+    ['accuracy', 'columns', 'mae', 'rmse', 'seconds']
+    >>> {name: sorted(column) for name, column in scores["columns"].items()}
+    {'x': ['mae', 'rmse'], 'colour': ['accuracy']}
     """
     numeric = [name for name in frame.columns if is_numeric_dtype(frame[name]) and not is_bool_dtype(frame[name])]
     categorical = [name for name in frame.columns if name not in numeric]
@@ -119,11 +123,18 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     filled = clone(imputer).fit_transform(gappy)
     seconds = time.perf_counter() - start
     filled = filled if isinstance(filled, pd.DataFrame) else pd.DataFrame(filled, columns=frame.columns)
-    scores = {"rmse": None, "mae": None, "accuracy": None, "seconds": seconds}
+    scores = {"rmse": None, "mae": None, "accuracy": None, "seconds": seconds, "columns": {}}
     if numeric and hidden.any():
         values = filled[numeric].to_numpy(dtype=np.float64)
         scores.update(rmse=rmse(truth, values, hidden), mae=mae(truth, values, hidden))
+        for j, name in enumerate(numeric):
+            if hidden[:, j].any():
+                column = (truth[:, j], values[:, j], hidden[:, j])
+                scores["columns"][name] = {"rmse": rmse(*column), "mae": mae(*column)}
     if hidden_labels.any():
         matches = filled[categorical].to_numpy(dtype=object) == frame[categorical].to_numpy(dtype=object)
         scores["accuracy"] = float(matches[hidden_labels].mean())
-    return scores
+        for j, name in enumerate(categorical):
+            if hidden_labels[:, j].any():
+                scores["columns"][name] = {"accuracy": float(matches[hidden_labels[:, j], j].mean())}
+    return {**scores, "columns": {name: scores["columns"][name] for name in frame.columns if name in scores["columns"]}}

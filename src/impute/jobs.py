@@ -26,6 +26,7 @@ from .schema import (
     MODELLED_KINDS,
     TableSchema,
     count_missing,
+    missing_cells,
     infer_schema,
     is_text_type,
     merge_filled,
@@ -184,7 +185,7 @@ def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3,
     fills the same cells, and RMSE and MAE are measured on the numeric ones in the scaled space,
     accuracy on the categorical ones. Files longer than ``max_rows`` are
     subsampled with a fixed seed. Returns ``(runs, summary)``: one dict per (method, seed), and
-    per method the mean over seeds plus the rows used.
+    per method the mean over seeds, overall and per column, plus the rows used.
     """
     _, schema, frame, total = read_modelled(
         path, sep=sep, encoding=encoding, na_values=na_values, columns=columns, exclude=exclude,
@@ -204,21 +205,40 @@ def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3,
         "columns": schema.modelled,
         "mechanism": mechanism,
         "rate": rate,
-        "methods": {
-            method: {
-                metric: _mean([run[metric] for run in runs if run["method"] == method])
-                for metric in ("rmse", "mae", "accuracy", "seconds")
-            }
-            for method in methods
-        },
+        "methods": {method: _summarise([run for run in runs if run["method"] == method]) for method in methods},
     }
     return runs, summary
+
+
+def _summarise(runs):
+    """One method's mean scores over its runs (seeds), overall and per column."""
+    names = dict.fromkeys(name for run in runs for name in run["columns"])
+    return {
+        **{metric: _mean([run[metric] for run in runs]) for metric in ("rmse", "mae", "accuracy", "seconds")},
+        "columns": {
+            name: {
+                metric: _mean([run["columns"].get(name, {}).get(metric) for run in runs])
+                for metric in ("rmse", "mae", "accuracy")
+                if any(metric in run["columns"].get(name, {}) for run in runs)
+            }
+            for name in names
+        },
+    }
 
 
 def _mean(values):
     """The mean of the measured values; None when the metric does not apply (no such columns)."""
     measured = [value for value in values if value is not None]
     return float(np.mean(measured)) if measured else None
+
+
+def missing_pattern(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=2000):
+    """Which cells of a data file are missing, on a uniform sample of ``max_rows`` rows in file
+    order: returns ``(missing (rows, columns) bool ndarray, column names, total rows)``."""
+    table_file = TableFile.open(path, sep, encoding)
+    sample, total = table_file.read(max_rows, SAMPLE_SEED)
+    missing = np.column_stack([missing_cells(sample.column(name), na_values) for name in table_file.column_names])
+    return missing.reshape(sample.num_rows, len(table_file.column_names)), list(table_file.column_names), total
 
 
 def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=FIT_MAX_ROWS):

@@ -52,22 +52,30 @@ class TableSchema:
 
 
 def _present_text(column, na_values):
-    """Trimmed cell texts and a mask of the cells that hold a value (not an NA marker)."""
+    """Trimmed cell texts and a mask of the cells that hold a value (not null, not an NA marker)."""
     text = pc.utf8_trim_whitespace(column)
-    return text, pc.invert(pc.is_in(text, value_set=pa.array(na_values, pa.string())))
+    return text, pc.and_(pc.is_valid(text), pc.invert(pc.is_in(text, value_set=pa.array(na_values, pa.string()))))
 
 
 def is_text_type(kind):
     return pa.types.is_dictionary(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
-def count_missing(column, na_values):
-    """Missing cells of a column: NA markers in text, nulls and NaN in typed columns."""
+def missing_cells(column, na_values):
+    """Boolean ndarray of a column's missing cells: NA markers and nulls in text, nulls and NaN
+    in typed columns."""
     if is_text_type(column.type):
-        return len(column) - pc.sum(_present_text(pc.cast(column, pa.string()), na_values)[1]).as_py()
-    if pa.types.is_floating(column.type):
-        return column.null_count + (pc.sum(pc.is_nan(column)).as_py() or 0)
-    return column.null_count
+        missing = pc.invert(_present_text(pc.cast(column, pa.string()), na_values)[1])
+    elif pa.types.is_floating(column.type):
+        missing = pc.is_nan(column)
+    else:
+        missing = pc.is_null(column)
+    return pc.fill_null(missing, True).to_numpy(zero_copy_only=False)
+
+
+def count_missing(column, na_values):
+    """Number of missing cells in a column (see ``missing_cells``)."""
+    return int(missing_cells(column, na_values).sum())
 
 
 def column_kind(column, na_values):

@@ -9,6 +9,8 @@ hidden again and never scored.
 import numpy as np
 from sklearn.utils import check_random_state
 
+__all__ = ["MECHANISMS", "ampute"]
+
 MECHANISMS = ("MCAR", "MAR", "MNAR")
 
 

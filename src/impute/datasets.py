@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+__all__ = ["load", "names", "path"]
+
 
 @dataclass(frozen=True)
 class Sample:

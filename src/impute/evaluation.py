@@ -9,11 +9,22 @@ from sklearn.base import clone
 
 from .amputation import ampute
 
+__all__ = ["evaluate", "evaluate_frame", "mae", "minmax_scale", "rmse"]
+
 
 def minmax_scale(X):
     """Scale each column to [0, 1] by its observed minimum and maximum; constant columns become 0.
 
     Errors are measured in this space so that every column counts equally.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from impute.evaluation import minmax_scale
+    >>> minmax_scale([[10.0, 5.0], [20.0, np.nan], [30.0, 5.0]])
+    array([[0. , 0. ],
+           [0.5, nan],
+           [1. , 0. ]])
     """
     X = np.asarray(X, dtype=np.float64)
     low, high = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
@@ -22,12 +33,28 @@ def minmax_scale(X):
 
 
 def rmse(truth, filled, cells):
-    """Root mean squared error over the boolean mask ``cells``."""
+    """Root mean squared error over the boolean mask ``cells``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from impute.evaluation import rmse
+    >>> rmse(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.5, 9.0]), np.array([False, True, False]))
+    0.5
+    """
     return float(np.sqrt(np.mean((filled[cells] - truth[cells]) ** 2)))
 
 
 def mae(truth, filled, cells):
-    """Mean absolute error over the boolean mask ``cells``."""
+    """Mean absolute error over the boolean mask ``cells``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from impute.evaluation import mae
+    >>> mae(np.array([1.0, 2.0, 3.0]), np.array([0.0, 2.5, 9.0]), np.array([True, True, False]))
+    0.75
+    """
     return float(np.mean(np.abs(filled[cells] - truth[cells])))
 
 

@@ -22,17 +22,19 @@ from .estimator import TransformerImputer
 from .evaluation import evaluate_frame
 from .io import STDOUT, TableFile, file_format, write_table
 from .schema import (
-    NA_VALUES,
     MODELLED_KINDS,
+    NA_VALUES,
     TableSchema,
     count_missing,
-    missing_cells,
     infer_schema,
     is_text_type,
     merge_filled,
+    missing_cells,
     parse_column,
     table_kinds,
 )
+
+__all__ = ["describe_file", "evaluate_file", "fill_file", "fit_file", "missing_pattern"]
 
 METHODS = ("dynamic", "static", "mean")
 SAMPLE_SEED = 0  # rows drawn from files longer than max_rows; fixed so a file always gives the same sample
@@ -85,6 +87,14 @@ def fit_file(path, *, method="dynamic", columns=None, exclude=(), categorical=()
     while streaming, so the file may be larger than memory. Returns a ``FitResult``: the fitted
     imputer, the column schema to store with it, and a summary (rows, columns, missing share per
     modelled column, validation error, seconds).
+
+    Examples
+    --------
+    >>> from impute import datasets
+    >>> from impute.jobs import fit_file
+    >>> result = fit_file(datasets.path("adult"), max_epochs=2)
+    >>> result.summary["rows"], result.schema.kinds["occupation"], result.schema.kinds["age"]
+    (2000, 'categorical', 'integer')
     """
     table, schema, frame, total = read_modelled(
         path, sep=sep, encoding=encoding, na_values=na_values, columns=columns, exclude=exclude,
@@ -143,6 +153,19 @@ def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8
 
     Columns are matched by name: modelled columns must all be present, other columns pass
     through unchanged, and observed cells are written exactly as read. Returns the row count.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> from impute import datasets
+    >>> from impute.jobs import fill_file, fit_file
+    >>> result = fit_file(datasets.path("adult"), method="mean")
+    >>> out = os.path.join(tempfile.mkdtemp(), "adult.filled.csv")
+    >>> fill_file(result.imputer, result.schema, datasets.path("adult"), out)
+    2000
+    >>> int(pd.read_csv(out)["occupation"].isna().sum())
+    0
     """
     if str(destination) != STDOUT and Path(destination).resolve() == Path(source).resolve():
         raise DataError(f"{source}: the output would overwrite the input; choose another output path")
@@ -186,6 +209,14 @@ def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3,
     accuracy on the categorical ones. Files longer than ``max_rows`` are
     subsampled with a fixed seed. Returns ``(runs, summary)``: one dict per (method, seed), and
     per method the mean over seeds, overall and per column, plus the rows used.
+
+    Examples
+    --------
+    >>> from impute import datasets
+    >>> from impute.jobs import evaluate_file
+    >>> runs, summary = evaluate_file(datasets.path("breast_cancer"), methods=["mean"], seeds=2)
+    >>> len(runs), round(summary["methods"]["mean"]["rmse"], 3)
+    (2, 0.144)
     """
     _, schema, frame, total = read_modelled(
         path, sep=sep, encoding=encoding, na_values=na_values, columns=columns, exclude=exclude,
@@ -234,7 +265,16 @@ def _mean(values):
 
 def missing_pattern(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=2000):
     """Which cells of a data file are missing, on a uniform sample of ``max_rows`` rows in file
-    order: returns ``(missing (rows, columns) bool ndarray, column names, total rows)``."""
+    order: returns ``(missing (rows, columns) bool ndarray, column names, total rows)``.
+
+    Examples
+    --------
+    >>> from impute import datasets
+    >>> from impute.jobs import missing_pattern
+    >>> missing, names, total = missing_pattern(datasets.path("adult"), max_rows=500)
+    >>> missing.shape, total, names[missing.any(axis=0).argmax()]
+    ((500, 15), 2000, 'workclass')
+    """
     table_file = TableFile.open(path, sep, encoding)
     sample, total = table_file.read(max_rows, SAMPLE_SEED)
     missing = np.column_stack([missing_cells(sample.column(name), na_values) for name in table_file.column_names])
@@ -246,6 +286,14 @@ def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_
 
     Missing cells are counted over the whole file, streamed; kinds are judged on a uniform
     sample of ``max_rows`` rows, as ``fit_file`` judges them.
+
+    Examples
+    --------
+    >>> from impute import datasets
+    >>> from impute.jobs import describe_file
+    >>> described = describe_file(datasets.path("adult"))
+    >>> described["rows"], described["columns"]["occupation"]
+    (2000, {'kind': 'categorical', 'missing': 112, 'missing_share': 0.056})
     """
     table_file = TableFile.open(path, sep, encoding)
     sample, _ = table_file.read(max_rows, SAMPLE_SEED)

@@ -217,6 +217,18 @@ def load_model(path, device=None):
     ------
     ModelFileError
         When the file is missing, truncated, altered, foreign, or from a newer format version.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from impute import TransformerImputer, load_model, save_model
+    >>> X = np.random.default_rng(0).normal(size=(60, 3))
+    >>> X[::7, 1] = np.nan
+    >>> fitted = TransformerImputer(max_epochs=2, random_state=0).fit(X)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.impute")
+    >>> save_model(fitted, path)
+    >>> np.array_equal(load_model(path).transform(X), fitted.transform(X))
+    True
     """
     return read_model(path, device)[0]
 

@@ -10,6 +10,8 @@ import numpy as np
 
 from .io import atomic_output
 
+__all__ = ["check_path", "errors", "missingness", "require", "save", "training"]
+
 MISSING_COLOUR = "#1f3b73"
 OBSERVED_COLOUR = "#e8ecf2"
 MAX_MATRIX_ROWS = 2000  # a matrix of more rows than the picture has pixels only blurs
@@ -20,7 +22,14 @@ FORMATS = ("png", "svg", "pdf")
 
 
 def require():
-    """matplotlib's ``Figure`` class, or an ImportError that says how to install it."""
+    """matplotlib's ``Figure`` class, or an ImportError that says how to install it.
+
+    Examples
+    --------
+    >>> from impute import plots
+    >>> plots.require().__name__
+    'Figure'
+    """
     try:
         from matplotlib.figure import Figure
     except ImportError:
@@ -29,13 +38,31 @@ def require():
 
 
 def check_path(path):
-    """Refuse, before any work is done, a plot path whose extension names no format we write."""
+    """Refuse, before any work is done, a plot path whose extension names no format we write.
+
+    Examples
+    --------
+    >>> from impute import plots
+    >>> plots.check_path("errors.jpg")
+    Traceback (most recent call last):
+    ValueError: errors.jpg: a plot is written as .png, .svg or .pdf; change the extension
+    """
     if str(path).rsplit(".", 1)[-1].lower() not in FORMATS:
         raise ValueError(f"{path}: a plot is written as .png, .svg or .pdf; change the extension")
 
 
 def save(figure, path):
-    """Write ``figure`` to ``path`` (the extension sets the format), atomically."""
+    """Write ``figure`` to ``path`` (the extension sets the format), atomically.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from impute import plots
+    >>> path = os.path.join(tempfile.mkdtemp(), "curve.png")
+    >>> plots.save(plots.training([0.9, 0.5, 0.4]), path)
+    >>> open(path, "rb").read(4)
+    b'\\x89PNG'
+    """
     check_path(path)
     with atomic_output(path) as handle:
         figure.savefig(handle, format=str(path).rsplit(".", 1)[-1].lower(), dpi=150)

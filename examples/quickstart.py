@@ -3,17 +3,14 @@
     python examples/quickstart.py
 """
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 
-from impute import MeanImputer, TransformerImputer
+from impute import MeanImputer, TransformerImputer, datasets
 from impute.amputation import ampute
 from impute.evaluation import minmax_scale, rmse
 
-table = pd.read_csv(Path(__file__).resolve().parents[1] / "datasets" / "breast_cancer.csv")
-X = minmax_scale(table.drop(columns="diagnosis").to_numpy())
+features, _ = datasets.load("breast_cancer", return_target=True)
+X = minmax_scale(features.to_numpy())
 hidden = ampute(X, "MCAR", 0.3, random_state=0)
 X_missing = np.where(hidden, np.nan, X)
 print(f"{len(X)} rows x {X.shape[1]} columns, {hidden.sum()} cells hidden at random")

@@ -1,42 +1,63 @@
-"""Imputation accuracy under the protocol of ../shared/BENCHMARK.md.
+"""Imputation accuracy against the peers, under the protocol of ../shared/BENCHMARK.md.
 
 For each tabular data set (numeric columns, target dropped, at most --max-rows rows drawn with seed
 0), the columns are min-max scaled on their observed values, observed cells are hidden under each
-mechanism, rate and seed, and each method fills them. RMSE and MAE are measured on the hidden
-cells in the scaled space, with the wall time of fit plus transform.
+mechanism, rate and seed (the mask depends only on those, so every method sees the same cells),
+and each method fills them. RMSE and MAE are measured on the hidden cells in the scaled space,
+with the wall time of fit plus transform and the peak resident memory of the process that ran it.
 
-Prints a table of mean RMSE per data set and method, and writes every measurement to --out.
+Each run happens in a forked child process, so that its peak memory is its own and a run over
+--timeout seconds can be stopped (it is recorded as "timeout", as in BENCHMARK.md's peer table).
+Every run is appended to OUT.json as soon as it ends, and runs already there are skipped, so an
+interrupted benchmark resumes where it stopped. OUT.md gets, per scenario, the mean RMSE per data
+set and method, the mean over data sets, the mean rank and the median time and memory.
 
-    OMP_NUM_THREADS=2 python benchmarks/accuracy.py --mechanisms MCAR --rates 0.3 --seeds 0 1 2
+    OMP_NUM_THREADS=2 python benchmarks/accuracy.py                      # everything: hours on 2 cores
+    OMP_NUM_THREADS=1 python benchmarks/accuracy.py --methods dynamic static mean \\
+        --mechanisms MAR --rates 0.3 --seeds 0 --out /tmp/lever --set max_epochs=300
 """
 
 import argparse
 import json
+import multiprocessing
 import os
+import resource
 import sys
+import traceback
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestRegressor
-from sklearn.experimental import enable_iterative_imputer  # noqa: F401
-from sklearn.impute import IterativeImputer, KNNImputer
 
 from impute import MeanImputer, TransformerImputer
 from impute.evaluation import evaluate, minmax_scale
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DEFAULT_OUT = Path(__file__).parent / "results" / "accuracy"
+PEERS = ("knn", "mice", "missforest")
 
-METHODS = {
-    "mean": lambda **_: MeanImputer(),
-    "dynamic": lambda **params: TransformerImputer(masking="dynamic", random_state=0, **params),
-    "static": lambda **params: TransformerImputer(masking="static", random_state=0, **params),
-    "knn": lambda **_: KNNImputer(n_neighbors=5),
-    "mice": lambda **_: IterativeImputer(max_iter=10, random_state=0),
-    "missforest": lambda **_: IterativeImputer(
-        RandomForestRegressor(n_estimators=100, n_jobs=1, random_state=0), max_iter=10, random_state=0
-    ),
-}
+
+def make_method(name, params):
+    """A fresh imputer for a method name; ``params`` change TransformerImputer's defaults."""
+    if name in ("dynamic", "static"):
+        return TransformerImputer(masking=name, random_state=0, **params)
+    if name == "mean":
+        return MeanImputer()
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer, KNNImputer
+
+    if name == "knn":
+        return KNNImputer(n_neighbors=5)
+    if name == "mice":
+        return IterativeImputer(max_iter=10, random_state=0)
+    if name == "missforest":
+        forest = RandomForestRegressor(n_estimators=100, n_jobs=1, random_state=0)
+        return IterativeImputer(forest, max_iter=10, random_state=0)
+    raise ValueError(f"unknown method {name!r}")
+
+
+METHODS = ("dynamic", "static", "mean", *PEERS)
 
 
 def load_tables(data_dir, names, max_rows):
@@ -52,47 +73,129 @@ def load_tables(data_dir, names, max_rows):
         yield entry["name"], minmax_scale(frame[columns].to_numpy(dtype=np.float64))
 
 
+def _child(connection, method, params, X, mechanism, rate, seed):
+    try:
+        scores = evaluate(make_method(method, params), X, mechanism, rate, seed)
+        scores["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        connection.send(("ok", scores))
+    except Exception:  # reported in the results, so one failing method does not stop the others
+        connection.send(("error", traceback.format_exc(limit=3)))
+
+
+def run_one(method, params, X, mechanism, rate, seed, timeout):
+    """Evaluate one method in a forked child; returns (status, scores or None)."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(sender, method, params, X, mechanism, rate, seed))
+    child.start()
+    sender.close()
+    if not receiver.poll(timeout):
+        child.kill()
+        child.join()
+        return "timeout", None
+    status, payload = receiver.recv()
+    child.join()
+    if status == "error":
+        print(payload, file=sys.stderr)
+        return "error", None
+    return "ok", payload
+
+
+def save_json(path, runs):
+    partial = path.with_suffix(".json.tmp")
+    partial.write_text(json.dumps(runs, indent=1))
+    os.replace(partial, path)
+
+
+def markdown(runs, methods):
+    """Per scenario: mean RMSE over seeds per data set and method, mean, mean rank, time, memory."""
+    frame = pd.DataFrame(runs)
+    frame = frame[frame["method"].isin(methods)]
+    methods = [m for m in methods if m in set(frame["method"])]
+    lines = []
+    for (mechanism, rate), scenario in frame.groupby(["mechanism", "rate"], sort=False):
+        seeds = sorted(scenario["seed"].unique())
+        ok = scenario[scenario["status"] == "ok"]
+        table = ok.groupby(["dataset", "method"])["rmse"].mean().unstack().reindex(columns=methods)
+        failed = scenario[scenario["status"] != "ok"].groupby(["dataset", "method"]).size()
+        for dataset, method in failed.index:
+            table.loc[dataset, method] = np.nan
+        complete = table.dropna()
+        ranks = (
+            ok.pivot_table(index=["dataset", "seed"], columns="method", values="rmse")
+            .dropna(axis=1, how="all")
+            .dropna()
+            .rank(axis=1)
+            .mean()
+            .reindex(methods)
+        )
+        lines += [
+            f"### {mechanism} {rate:g}",
+            "",
+            f"RMSE in min-max scaled units, mean over seeds {', '.join(map(str, seeds))}; lowest in bold; "
+            "a dash: the run did not finish.",
+            "",
+            "| data set | " + " | ".join(methods) + " |",
+            "|---|" + "---|" * len(methods),
+        ]
+        for dataset, row in table.iterrows():
+            best = row.min()
+            cells = ["–" if np.isnan(v) else (f"**{v:.4f}**" if v == best else f"{v:.4f}") for v in row]
+            lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
+        seconds = ok.groupby("method")["seconds"].median().reindex(methods)
+        memory = ok.groupby("method")["peak_mib"].median().reindex(methods)
+        for label, values, fmt in [
+            (f"mean of {len(complete)} (all finished)", complete.mean(), "{:.4f}"),
+            ("mean rank", ranks, "{:.2f}"),
+            ("median seconds", seconds, "{:.1f}"),
+            ("median peak MiB", memory, "{:.0f}"),
+        ]:
+            lines.append(f"| {label} | " + " | ".join("–" if pd.isna(v) else fmt.format(v) for v in values) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--datasets", nargs="*", default=[])
-    parser.add_argument("--methods", nargs="*", default=["mean", "dynamic", "static"], choices=sorted(METHODS))
+    parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=METHODS)
     parser.add_argument("--mechanisms", nargs="*", default=["MCAR", "MAR", "MNAR"])
-    parser.add_argument("--rates", nargs="*", type=float, default=[0.3])
+    parser.add_argument("--rates", nargs="*", type=float, default=[0.1, 0.3, 0.5])
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--max-rows", type=int, default=2000)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "accuracy.csv")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds before a run is stopped")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="writes OUT.json and OUT.md")
     parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
                         help="TransformerImputer parameters to change from the defaults, values as JSON "
                              "(e.g. --set max_epochs=300 learning_rate=3e-4); for measuring levers")
     args = parser.parse_args()
     params = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
 
-    rows = []
+    json_path, md_path = args.out.with_suffix(".json"), args.out.with_suffix(".md")
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    runs = json.loads(json_path.read_text()) if json_path.exists() else []
+    if any(r["params"] != params for r in runs if r["method"] in ("dynamic", "static")):
+        parser.error(f"{json_path} holds runs with other --set parameters; choose another --out")
+    done = {(r["dataset"], r["mechanism"], r["rate"], r["seed"], r["method"]) for r in runs}
     for name, X in load_tables(args.data, args.datasets, args.max_rows):
         for mechanism in args.mechanisms:
             for rate in args.rates:
                 for seed in args.seeds:
                     for method in args.methods:
-                        scores = evaluate(METHODS[method](**params), X, mechanism, rate, seed)
-                        rows.append({"dataset": name, "mechanism": mechanism, "rate": rate, "seed": seed,
-                                     "method": method, **scores})
-                        print(f"{name:20s} {mechanism} {rate} seed {seed} {method:18s} "
-                              f"rmse {scores['rmse']:.4f} mae {scores['mae']:.4f} {scores['seconds']:.1f}s",
+                        if (name, mechanism, rate, seed, method) in done:
+                            continue
+                        status, scores = run_one(method, params, X, mechanism, rate, seed, args.timeout)
+                        runs.append({"dataset": name, "mechanism": mechanism, "rate": rate, "seed": seed,
+                                     "method": method, "params": params if method in ("dynamic", "static") else {},
+                                     "status": status, **(scores or {})})
+                        save_json(json_path, runs)
+                        shown = f"rmse {scores['rmse']:.4f} {scores['seconds']:.1f}s" if scores else status
+                        print(f"{name:20s} {mechanism} {rate} seed {seed} {method:12s} {shown}",
                               file=sys.stderr, flush=True)
-    results = pd.DataFrame(rows)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    partial = args.out.with_suffix(".tmp")
-    results.to_csv(partial, index=False)
-    os.replace(partial, args.out)
-
-    for (mechanism, rate), group in results.groupby(["mechanism", "rate"]):
-        table = group.groupby(["dataset", "method"])["rmse"].mean().unstack()[args.methods]
-        table.loc["mean"] = table.mean()
-        seconds = group.groupby("method")["seconds"].median()[args.methods]
-        print(f"\n{mechanism} {rate}: RMSE (mean over seeds {args.seeds}), min-max scaled units")
-        print(table.round(4).to_string())
-        print("median seconds (fit + transform): " + ", ".join(f"{m} {s:.1f}" for m, s in seconds.items()))
+    report = markdown(runs, args.methods)
+    md_path.write_text(report)
+    print(report)
 
 
 if __name__ == "__main__":

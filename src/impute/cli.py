@@ -68,7 +68,10 @@ Exclude = Annotated[str | None, typer.Option(help="Comma-separated columns to pa
 Categorical = Annotated[
     str | None, typer.Option(help="Comma-separated columns to model as categories even if they hold numbers (codes).")
 ]
-MaxEpochs = Annotated[int, typer.Option(min=1, help="Upper bound on training epochs (early stopping may end sooner).")]
+MaxEpochs = Annotated[
+    int | None,
+    typer.Option(min=1, help="Upper bound on training epochs; default 300 for small tables down to 100 from 6,000 rows (early stopping may end sooner).", show_default=False),
+]
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
 Seed = Annotated[int, typer.Option(help="Seeds every random choice; the same seed gives the same result on CPU.")]
 Sep = Annotated[str | None, typer.Option(help="CSV delimiter (default: detected from the header).")]
@@ -127,7 +130,7 @@ def _progress(quiet):
 def _fit(data, quiet, options):
     """Fit with a progress bar; ``options`` are ``jobs.fit_file``'s keyword arguments."""
     with _progress(quiet) as progress:
-        task = progress.add_task("training", total=options["max_epochs"], note="")
+        task = progress.add_task("training", total=None if options["max_epochs"] == "auto" else options["max_epochs"], note="")
 
         def on_epoch(epoch, loss, validation):
             note = f"validation RMSE {validation ** 0.5:.4f}" if validation is not None else f"loss {loss:.4f}"
@@ -144,7 +147,7 @@ def _fit_options(method, columns, exclude, categorical, max_rows, max_epochs, de
     return {
         "method": method.value, "columns": _names(columns), "exclude": _names(exclude) or (),
         "categorical": _names(categorical) or (), "max_rows": max_rows,
-        "max_epochs": max_epochs, "device": device, "seed": seed, "sep": sep, "encoding": encoding,
+        "max_epochs": max_epochs or "auto", "device": device, "seed": seed, "sep": sep, "encoding": encoding,
         "na_values": _na_values(na_values),
     }
 
@@ -204,7 +207,7 @@ def fit(
     exclude: Exclude = None,
     categorical: Categorical = None,
     max_rows: FitRows = jobs.FIT_MAX_ROWS,
-    max_epochs: MaxEpochs = 100,
+    max_epochs: MaxEpochs = None,
     device: Device = "auto",
     seed: Seed = 0,
     sep: Sep = None,
@@ -248,7 +251,7 @@ def fill(
     exclude: Exclude = None,
     categorical: Categorical = None,
     max_rows: FitRows = jobs.FIT_MAX_ROWS,
-    max_epochs: MaxEpochs = 100,
+    max_epochs: MaxEpochs = None,
     device: Device = "auto",
     seed: Seed = 0,
     sep: Sep = None,
@@ -299,7 +302,7 @@ def evaluate(
     columns: Columns = None,
     exclude: Exclude = None,
     categorical: Categorical = None,
-    max_epochs: MaxEpochs = 100,
+    max_epochs: MaxEpochs = None,
     device: Device = "auto",
     sep: Sep = None,
     encoding: Encoding = "utf-8",
@@ -333,7 +336,7 @@ def evaluate(
             data, mechanism=mechanism.value.upper(), rate=rate, methods=chosen, seeds=seeds,
             columns=_names(columns), exclude=_names(exclude) or (), categorical=_names(categorical) or (),
             na_values=_na_values(na_values), sep=sep,
-            encoding=encoding, max_rows=max_rows, max_epochs=max_epochs, device=device, on_run=on_run,
+            encoding=encoding, max_rows=max_rows, max_epochs=max_epochs or "auto", device=device, on_run=on_run,
         )
         if plot is not None:
             plots.save(plots.errors(summary), plot)

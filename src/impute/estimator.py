@@ -31,6 +31,19 @@ def resolve_device(device):
     return resolved
 
 
+EPOCH_ROW_BUDGET = 600_000  # rows seen in training; 100 epochs of 6,000 rows, 300 of 2,000
+
+
+def auto_max_epochs(n_rows):
+    """More passes over small tables, where an epoch is only about 16 optimizer steps.
+
+    A fixed 100 epochs stopped small tables while their validation error was still falling
+    (benchmarks/EXPERIMENTS.md); 300 cost little there. Tables of 6,000 rows and more keep 100, so
+    a 5,000 x 20 table still fits in about a minute on two CPU cores.
+    """
+    return int(min(300, max(100, EPOCH_ROW_BUDGET // max(n_rows, 1))))
+
+
 def auto_batch_size(n_rows):
     """At least about 16 steps per epoch on small tables, at most 256 rows a step on large ones."""
     return int(min(256, max(16, -(-n_rows // 16))))
@@ -63,8 +76,9 @@ class TransformerImputer(BaseImputer):
         Attention heads; must divide ``d_model``.
     n_layers : int, default=2
         Transformer blocks.
-    max_epochs : int, default=100
-        Upper bound on passes over the training rows.
+    max_epochs : int or "auto", default="auto"
+        Upper bound on passes over the training rows; ``"auto"`` uses
+        ``min(300, max(100, 600_000 / n_samples))``: 300 for up to 2,000 rows, 100 from 6,000.
     batch_size : int or "auto", default="auto"
         Rows per training step; ``"auto"`` uses ``min(256, max(16, n_samples / 16))``.
     learning_rate : float, default=1e-3
@@ -74,7 +88,7 @@ class TransformerImputer(BaseImputer):
         improved for ``n_iter_no_change`` epochs, restoring the best epoch.
     validation_fraction : float, default=0.1
         Fraction of observed cells held out for early stopping.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int, default=30
         Epochs without improvement before training stops.
     extrapolate : bool, default=False
         Allow filled numbers outside the range of each column's observed values; by default
@@ -160,7 +174,7 @@ class TransformerImputer(BaseImputer):
         "d_model": [Interval(Integral, 1, None, closed="left")],
         "n_heads": [Interval(Integral, 1, None, closed="left")],
         "n_layers": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "early_stopping": ["boolean"],
@@ -181,12 +195,12 @@ class TransformerImputer(BaseImputer):
         d_model=64,
         n_heads=4,
         n_layers=2,
-        max_epochs=100,
+        max_epochs="auto",
         batch_size="auto",
         learning_rate=1e-3,
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change=30,
         extrapolate=False,
         device="auto",
         random_state=None,
@@ -251,7 +265,7 @@ class TransformerImputer(BaseImputer):
         self.encoder_ = TableEncoder(kinds, self.scaling, seed).fit(columns)
         values, observed = self._to_model_space(columns)
         config = TrainingConfig(
-            max_epochs=self.max_epochs,
+            max_epochs=auto_max_epochs(len(values)) if self.max_epochs == "auto" else self.max_epochs,
             batch_size=auto_batch_size(len(values)) if self.batch_size == "auto" else self.batch_size,
             learning_rate=self.learning_rate,
             masking=self.masking,

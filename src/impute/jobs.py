@@ -42,7 +42,7 @@ FIT_MAX_ROWS = 100_000
 EVALUATE_MAX_ROWS = 5_000
 
 
-def make_imputer(method, *, max_epochs=100, device="auto", seed=0):
+def make_imputer(method, *, max_epochs="auto", device="auto", seed=0):
     """The imputer behind a method name: ``dynamic`` or ``static`` masking, or the ``mean``."""
     if method == "mean":
         return MeanImputer()
@@ -80,7 +80,7 @@ class FitResult:
 
 
 def fit_file(path, *, method="dynamic", columns=None, exclude=(), categorical=(), na_values=NA_VALUES, sep=None,
-             encoding="utf-8", max_rows=FIT_MAX_ROWS, max_epochs=100, device="auto", seed=0, on_epoch=None):
+             encoding="utf-8", max_rows=FIT_MAX_ROWS, max_epochs="auto", device="auto", seed=0, on_epoch=None):
     """Learn to fill the numeric, categorical and date columns of a data file.
 
     Files longer than ``max_rows`` are trained on a uniform sample of that many rows, drawn
@@ -200,7 +200,7 @@ def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8
 
 def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3, columns=None, exclude=(),
                   categorical=(), na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=EVALUATE_MAX_ROWS,
-                  max_epochs=100, device="auto", on_run=None):
+                  max_epochs="auto", device="auto", on_run=None):
     """Score each method on cells of a data file hidden on purpose (``../shared/BENCHMARK.md``).
 
     Numeric columns are min-max scaled on their observed values; for each seed, observed cells

@@ -71,6 +71,7 @@ def main():
                 }
                 for method, (imputer, table) in runs.items():
                     scores = evaluate_frame(imputer, table, mechanism, args.rate, seed)
+                    scores.pop("columns")
                     rows.append({"dataset": name, "mechanism": mechanism, "seed": seed, "method": method, **scores})
                     accuracy = "" if scores["accuracy"] is None else f"accuracy {scores['accuracy']:.4f} "
                     print(f"{name:20s} {mechanism} seed {seed} {method:22s} {accuracy}rmse {scores['rmse']:.4f} "

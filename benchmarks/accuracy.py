@@ -18,6 +18,7 @@ set and method, the mean over data sets, the mean rank and the median time and m
 """
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import os
@@ -58,6 +59,17 @@ def make_method(name, params):
 
 
 METHODS = ("dynamic", "static", "mean", *PEERS)
+
+
+HOLDOUT = ("diabetes", "wine")  # bundled with scikit-learn, not in ../shared/datasets: checks that defaults generalise
+
+
+def load_holdout(names):
+    """Yield (name, scaled numeric matrix) for scikit-learn's bundled tables (no download)."""
+    from sklearn import datasets
+
+    for name in names:
+        yield name, minmax_scale(getattr(datasets, f"load_{name}")().data)
 
 
 def load_tables(data_dir, names, max_rows):
@@ -101,8 +113,12 @@ def run_one(method, params, X, mechanism, rate, seed, timeout):
     return "ok", payload
 
 
+def _key(run):
+    return run["dataset"], run["mechanism"], run["rate"], run["seed"], run["method"]
+
+
 def save_json(path, runs):
-    partial = path.with_suffix(".json.tmp")
+    partial = path.with_name(f"{path.name}.tmp")
     partial.write_text(json.dumps(runs, indent=1))
     os.replace(partial, path)
 
@@ -159,6 +175,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--datasets", nargs="*", default=[])
+    parser.add_argument("--holdout", nargs="*", default=[], choices=HOLDOUT,
+                        help="scikit-learn's bundled tables, outside the development data; with --holdout and "
+                             "no --datasets, only these are run")
     parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=METHODS)
     parser.add_argument("--mechanisms", nargs="*", default=["MCAR", "MAR", "MNAR"])
     parser.add_argument("--rates", nargs="*", type=float, default=[0.1, 0.3, 0.5])
@@ -166,19 +185,32 @@ def main():
     parser.add_argument("--max-rows", type=int, default=2000)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds before a run is stopped")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="writes OUT.json and OUT.md")
+    parser.add_argument("--merge", nargs="*", type=Path, default=[], metavar="JSON",
+                        help="run nothing: add the runs of these files (benchmarks run in parallel) to OUT.json "
+                             "and write OUT.md")
     parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
                         help="TransformerImputer parameters to change from the defaults, values as JSON "
                              "(e.g. --set max_epochs=300 learning_rate=3e-4); for measuring levers")
     args = parser.parse_args()
     params = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
 
-    json_path, md_path = args.out.with_suffix(".json"), args.out.with_suffix(".md")
+    json_path, md_path = (args.out.with_name(f"{args.out.name}.{suffix}") for suffix in ("json", "md"))
     json_path.parent.mkdir(parents=True, exist_ok=True)
     runs = json.loads(json_path.read_text()) if json_path.exists() else []
+    for path in args.merge:
+        keys = {_key(r) for r in runs}
+        runs += [r for r in json.loads(path.read_text()) if _key(r) not in keys]
+    if args.merge:
+        save_json(json_path, runs)
+        md_path.write_text(markdown(runs, args.methods))
+        return
     if any(r["params"] != params for r in runs if r["method"] in ("dynamic", "static")):
         parser.error(f"{json_path} holds runs with other --set parameters; choose another --out")
-    done = {(r["dataset"], r["mechanism"], r["rate"], r["seed"], r["method"]) for r in runs}
-    for name, X in load_tables(args.data, args.datasets, args.max_rows):
+    done = {_key(r) for r in runs}
+    tables = load_holdout(args.holdout)
+    if args.datasets or not args.holdout:
+        tables = itertools.chain(load_tables(args.data, args.datasets, args.max_rows), tables)
+    for name, X in tables:
         for mechanism in args.mechanisms:
             for rate in args.rates:
                 for seed in args.seeds:

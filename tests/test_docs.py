@@ -1,7 +1,8 @@
 """Every public class and function documents itself with a runnable example.
 
 Public means: what ``impute`` exports, and what the modules the README lists as public
-(``amputation``, ``datasets``, ``evaluation``, ``jobs``, ``plots``, ``errors``) name in ``__all__``.
+(``amputation``, ``datasets``, ``evaluation``, ``jobs``, ``plots``, ``errors``, ``series``,
+``series_baselines``, ``series_evaluation``) name in ``__all__``.
 The examples themselves run as doctests (``--doctest-modules`` in pyproject.toml).
 """
 
@@ -11,7 +12,8 @@ import inspect
 import pytest
 
 PUBLIC_MODULES = ["impute", "impute.amputation", "impute.datasets", "impute.errors", "impute.evaluation",
-                  "impute.jobs", "impute.plots"]
+                  "impute.jobs", "impute.plots", "impute.series", "impute.series_baselines",
+                  "impute.series_evaluation"]
 PUBLIC = [
     (module, name)
     for module in PUBLIC_MODULES

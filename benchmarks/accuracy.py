@@ -127,12 +127,12 @@ def markdown(runs, methods):
     """Per scenario: mean RMSE over seeds per data set and method, mean, mean rank, time, memory."""
     frame = pd.DataFrame(runs)
     frame = frame[frame["method"].isin(methods)]
-    methods = [m for m in methods if m in set(frame["method"])]
     lines = []
     for (mechanism, rate), scenario in frame.groupby(["mechanism", "rate"], sort=False):
+        methods_run = [m for m in methods if m in set(scenario["method"])]
         seeds = sorted(scenario["seed"].unique())
         ok = scenario[scenario["status"] == "ok"]
-        table = ok.groupby(["dataset", "method"])["rmse"].mean().unstack().reindex(columns=methods)
+        table = ok.groupby(["dataset", "method"])["rmse"].mean().unstack().reindex(columns=methods_run)
         failed = scenario[scenario["status"] != "ok"].groupby(["dataset", "method"]).size()
         for dataset, method in failed.index:
             table.loc[dataset, method] = np.nan
@@ -143,7 +143,7 @@ def markdown(runs, methods):
             .dropna()
             .rank(axis=1)
             .mean()
-            .reindex(methods)
+            .reindex(methods_run)
         )
         lines += [
             f"### {mechanism} {rate:g}",
@@ -151,15 +151,15 @@ def markdown(runs, methods):
             f"RMSE in min-max scaled units, mean over seeds {', '.join(map(str, seeds))}; lowest in bold; "
             "a dash: the run did not finish.",
             "",
-            "| data set | " + " | ".join(methods) + " |",
-            "|---|" + "---|" * len(methods),
+            "| data set | " + " | ".join(methods_run) + " |",
+            "|---|" + "---|" * len(methods_run),
         ]
         for dataset, row in table.iterrows():
             best = row.min()
             cells = ["–" if np.isnan(v) else (f"**{v:.4f}**" if v == best else f"{v:.4f}") for v in row]
             lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
-        seconds = ok.groupby("method")["seconds"].median().reindex(methods)
-        memory = ok.groupby("method")["peak_mib"].median().reindex(methods)
+        seconds = ok.groupby("method")["seconds"].median().reindex(methods_run)
+        memory = ok.groupby("method")["peak_mib"].median().reindex(methods_run)
         for label, values, fmt in [
             (f"mean of {len(complete)} (all finished)", complete.mean(), "{:.4f}"),
             ("mean rank", ranks, "{:.2f}"),

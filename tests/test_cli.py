@@ -7,16 +7,11 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from runner import invoke
 from tables import hide, structured_table
-from typer.testing import CliRunner
 
-from impute.cli import app
 
 EPOCHS = ["--max-epochs", "3"]
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(arg) for arg in args])
 
 
 @pytest.fixture

@@ -7,20 +7,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from runner import invoke
 from tables import hide, structured_table
-from typer.testing import CliRunner
 
 from impute import plots
-from impute.cli import app
 from impute.jobs import missing_pattern
 
 pytest.importorskip("matplotlib")
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(arg) for arg in args])
 
 
 @pytest.fixture

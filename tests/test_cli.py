@@ -10,7 +10,6 @@ import pytest
 from runner import invoke
 from tables import hide, structured_table
 
-
 EPOCHS = ["--max-epochs", "3"]
 
 

@@ -4,7 +4,6 @@ Each is described, with its source and licence, in the repository's ``datasets/R
 install as the data-only package ``impute.sample_data``.
 """
 
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -12,33 +11,8 @@ import pandas as pd
 
 __all__ = ["load", "names", "path"]
 
-
-@dataclass(frozen=True)
-class Sample:
-    file: str
-    target: str | None
-    summary: str
-
-
-SAMPLES = {
-    "adult": Sample(
-        "adult.csv",
-        "income",
-        "2,000 rows of the UCI Adult census extract: 6 numeric and 9 categorical columns, real gaps "
-        "in workclass, occupation and native-country (CC BY 4.0)",
-    ),
-    "breast_cancer": Sample(
-        "breast_cancer.csv",
-        "diagnosis",
-        "569 tumours x 30 continuous measurements and the diagnosis, no gaps (UCI, CC BY 4.0)",
-    ),
-    "worldbank_fertility": Sample(
-        "worldbank_fertility.csv",
-        None,
-        "fertility rate of 219 countries (columns) by year 1960-2013 (rows), 13% missing "
-        "(World Bank WDI, CC BY 4.0)",
-    ),
-}
+# Each bundled table is NAME.csv; its label column, if it has one (descriptions: datasets/README.md).
+TARGETS = {"adult": "income", "breast_cancer": "diagnosis", "worldbank_fertility": None}
 
 
 def names():
@@ -50,13 +24,13 @@ def names():
     >>> datasets.names()
     ['adult', 'breast_cancer', 'worldbank_fertility']
     """
-    return sorted(SAMPLES)
+    return sorted(TARGETS)
 
 
-def _sample(name):
-    if name not in SAMPLES:
+def _known(name):
+    if name not in TARGETS:
         raise ValueError(f"no bundled data set named {name!r}; choose one of {', '.join(names())}")
-    return SAMPLES[name]
+    return name
 
 
 def path(name):
@@ -77,7 +51,7 @@ def path(name):
     >>> datasets.path("breast_cancer").name
     'breast_cancer.csv'
     """
-    return Path(str(resources.files("impute.sample_data").joinpath(_sample(name).file)))
+    return Path(str(resources.files("impute.sample_data").joinpath(f"{_known(name)}.csv")))
 
 
 def load(name, *, return_target=False):
@@ -105,10 +79,10 @@ def load(name, *, return_target=False):
     >>> int(X["occupation"].isna().sum())
     112
     """
-    sample = _sample(name)
     table = pd.read_csv(path(name))
+    target = TARGETS[name]
     if not return_target:
         return table
-    if sample.target is None:
+    if target is None:
         raise ValueError(f"the bundled data set {name!r} has no label column; call load({name!r})")
-    return table.drop(columns=sample.target), table[sample.target]
+    return table.drop(columns=target), table[target]

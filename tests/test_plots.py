@@ -11,7 +11,7 @@ from runner import invoke
 from tables import hide, structured_table
 
 from impute import plots
-from impute.jobs import missing_pattern
+from impute.jobs import describe_file
 
 pytest.importorskip("matplotlib")
 
@@ -71,9 +71,9 @@ def test_figures_carry_what_they_were_given():
 def test_missing_pattern_counts_nulls_and_markers_in_parquet_text(tmp_path):
     path = tmp_path / "t.parquet"
     pq.write_table(pa.table({"s": ["a", None, "NA", "b"], "x": [1.0, float("nan"), None, 2.0]}), path)
-    missing, names, total = missing_pattern(path)
-    assert names == ["s", "x"] and total == 4
-    assert missing.tolist() == [[False, False], [True, True], [True, True], [False, False]]
+    described = describe_file(path, pattern=True)
+    assert list(described["columns"]) == ["s", "x"] and described["rows"] == 4
+    assert described["pattern"].tolist() == [[False, False], [True, True], [True, True], [False, False]]
 
 
 @pytest.mark.parametrize(

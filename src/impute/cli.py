@@ -382,10 +382,12 @@ def info(
     _check_plot(plot, path)
     with _reported(debug):
         if path.suffix.lower() in FORMATS:
-            described = jobs.describe_file(path, na_values=_na_values(na_values), sep=sep, encoding=encoding)
+            described = jobs.describe_file(
+                path, na_values=_na_values(na_values), sep=sep, encoding=encoding, pattern=plot is not None
+            )
             if plot is not None:
-                missing, names, total = jobs.missing_pattern(path, na_values=_na_values(na_values), sep=sep, encoding=encoding)
-                plots.save(plots.missingness(missing, names, total), plot)
+                missing = described.pop("pattern")
+                plots.save(plots.missingness(missing, list(described["columns"]), described["rows"]), plot)
         else:
             imputer, document = read_model(path, device="cpu")
             described = {key: document[key] for key in ("estimator", "params", "written_by", "format_version", "extra")}

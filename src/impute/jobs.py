@@ -34,7 +34,7 @@ from .schema import (
     table_kinds,
 )
 
-__all__ = ["describe_file", "evaluate_file", "fill_file", "fit_file", "missing_pattern"]
+__all__ = ["describe_file", "evaluate_file", "fill_file", "fit_file"]
 
 METHODS = ("dynamic", "static", "mean")
 SAMPLE_SEED = 0  # rows drawn from files longer than max_rows; fixed so a file always gives the same sample
@@ -263,29 +263,14 @@ def _mean(values):
     return float(np.mean(measured)) if measured else None
 
 
-def missing_pattern(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=2000):
-    """Which cells of a data file are missing, on a uniform sample of ``max_rows`` rows in file
-    order: returns ``(missing (rows, columns) bool ndarray, column names, total rows)``.
-
-    Examples
-    --------
-    >>> from impute import datasets
-    >>> from impute.jobs import missing_pattern
-    >>> missing, names, total = missing_pattern(datasets.path("adult"), max_rows=500)
-    >>> missing.shape, total, names[missing.any(axis=0).argmax()]
-    ((500, 15), 2000, 'workclass')
-    """
-    table_file = TableFile.open(path, sep, encoding)
-    sample, total = table_file.read(max_rows, SAMPLE_SEED)
-    missing = np.column_stack([missing_cells(sample.column(name), na_values) for name in table_file.column_names])
-    return missing.reshape(sample.num_rows, len(table_file.column_names)), list(table_file.column_names), total
-
-
-def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=FIT_MAX_ROWS):
+def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=FIT_MAX_ROWS, pattern=False):
     """Shape, column kinds and missing cells per column of a data file.
 
     Missing cells are counted over the whole file, streamed; kinds are judged on a uniform
-    sample of ``max_rows`` rows, as ``fit_file`` judges them.
+    sample of ``max_rows`` rows, as ``fit_file`` judges them. With ``pattern=True`` the result
+    also holds ``"pattern"``: which cells of that sample are missing (bool ndarray, rows in file
+    order x columns), for a picture of the missingness; it is read from the same sample, so the
+    file is not read again.
 
     Examples
     --------
@@ -294,6 +279,9 @@ def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_
     >>> described = describe_file(datasets.path("adult"))
     >>> described["rows"], described["columns"]["occupation"]
     (2000, {'kind': 'categorical', 'missing': 112, 'missing_share': 0.056})
+    >>> pattern = describe_file(datasets.path("adult"), max_rows=500, pattern=True)["pattern"]
+    >>> pattern.shape, int(pattern[:, 1].sum()) > 0
+    ((500, 15), True)
     """
     table_file = TableFile.open(path, sep, encoding)
     sample, _ = table_file.read(max_rows, SAMPLE_SEED)
@@ -307,7 +295,7 @@ def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_
         name: {"kind": kinds[name], "missing": missing[name], "missing_share": missing[name] / max(1, rows)}
         for name in table_file.column_names
     }
-    return {
+    described = {
         "source": str(path),
         "format": table_file.format,
         "delimiter": table_file.delimiter if table_file.format != "parquet" else None,
@@ -315,3 +303,7 @@ def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_
         "columns": columns,
         "modelled": [name for name, info in columns.items() if info["kind"] in MODELLED_KINDS],
     }
+    if pattern:
+        cells = [missing_cells(sample.column(name), na_values) for name in table_file.column_names]
+        described["pattern"] = np.column_stack(cells).reshape(sample.num_rows, len(cells))
+    return described

@@ -99,9 +99,9 @@ def missingness(missing, columns, total_rows=None):
     """
     missing = np.asarray(missing, dtype=bool)
     n_rows, n_columns = missing.shape
+    shares = missing.mean(axis=0) if n_rows else np.zeros(n_columns)
     if n_rows > MAX_MATRIX_ROWS:
         missing = missing[np.linspace(0, n_rows - 1, MAX_MATRIX_ROWS).astype(int)]
-    shares = missing.mean(axis=0) if n_rows else np.zeros(n_columns)
     width = min(16.0, max(6.0, 0.35 * n_columns + 2))
     figure = _figure(figsize=(width, 7.5), layout="constrained")
     matrix_axes, bar_axes = figure.subplots(2, 1, height_ratios=[3, 1], sharex=True)

@@ -11,6 +11,7 @@ import time
 import numpy as np
 from sklearn.base import clone
 
+from .evaluation import mae, rmse
 from .series import series_layout
 
 __all__ = ["PATTERNS", "evaluate_series", "hide", "mre", "zscore"]
@@ -147,10 +148,9 @@ def evaluate_series(imputer, frame, *, time_column=None, id_column=None, pattern
     filled = clone(imputer).set_params(time_column=time_column, id_column=id_column).fit_transform(gappy)
     seconds = time.perf_counter() - start
     values = filled[layout.features].to_numpy(dtype=np.float64, na_value=np.nan)
-    errors = values[hidden] - truth[hidden]
     return {
-        "mae": float(np.abs(errors).mean()),
-        "rmse": float(np.sqrt(np.mean(errors**2))),
+        "mae": mae(truth, values, hidden),
+        "rmse": rmse(truth, values, hidden),
         "mre": mre(truth, values, hidden),
         "hidden": int(hidden.sum()),
         "seconds": seconds,

@@ -21,7 +21,6 @@ import argparse
 import itertools
 import json
 import multiprocessing
-import os
 import resource
 import sys
 import traceback
@@ -32,6 +31,7 @@ import pandas as pd
 
 from impute import MeanImputer, TransformerImputer
 from impute.evaluation import evaluate, minmax_scale
+from impute.io import atomic_output
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 DEFAULT_OUT = Path(__file__).parent / "results" / "accuracy"
@@ -117,10 +117,10 @@ def _key(run):
     return run["dataset"], run["mechanism"], run["rate"], run["seed"], run["method"]
 
 
-def save_json(path, runs):
-    partial = path.with_name(f"{path.name}.tmp")
-    partial.write_text(json.dumps(runs, indent=1))
-    os.replace(partial, path)
+def save_text(path, text):
+    """Replace ``path`` with ``text`` atomically, so a benchmark stopped mid-write keeps its runs."""
+    with atomic_output(path) as handle:
+        handle.write(text.encode())
 
 
 def markdown(runs, methods):
@@ -148,8 +148,10 @@ def markdown(runs, methods):
         lines += [
             f"### {mechanism} {rate:g}",
             "",
-            f"RMSE in min-max scaled units, mean over seeds {', '.join(map(str, seeds))}; lowest in bold; "
-            "a dash: the run did not finish.",
+            (
+                f"RMSE in min-max scaled units, mean over seeds {', '.join(map(str, seeds))}; lowest in bold; "
+                "a dash: the run did not finish."
+            ),
             "",
             "| data set | " + " | ".join(methods_run) + " |",
             "|---|" + "---|" * len(methods_run),
@@ -201,8 +203,8 @@ def main():
         keys = {_key(r) for r in runs}
         runs += [r for r in json.loads(path.read_text()) if _key(r) not in keys]
     if args.merge:
-        save_json(json_path, runs)
-        md_path.write_text(markdown(runs, args.methods))
+        save_text(json_path, json.dumps(runs, indent=1))
+        save_text(md_path, markdown(runs, args.methods))
         return
     if any(r["params"] != params for r in runs if r["method"] in ("dynamic", "static")):
         parser.error(f"{json_path} holds runs with other --set parameters; choose another --out")
@@ -221,12 +223,12 @@ def main():
                         runs.append({"dataset": name, "mechanism": mechanism, "rate": rate, "seed": seed,
                                      "method": method, "params": params if method in ("dynamic", "static") else {},
                                      "status": status, **(scores or {})})
-                        save_json(json_path, runs)
+                        save_text(json_path, json.dumps(runs, indent=1))
                         shown = f"rmse {scores['rmse']:.4f} {scores['seconds']:.1f}s" if scores else status
                         print(f"{name:20s} {mechanism} {rate} seed {seed} {method:12s} {shown}",
                               file=sys.stderr, flush=True)
     report = markdown(runs, args.methods)
-    md_path.write_text(report)
+    save_text(md_path, report)
     print(report)
 
 

@@ -17,7 +17,6 @@ every run to --out.
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import pandas as pd
 from impute import MeanImputer, TransformerImputer
 from impute.encoding import column_kind
 from impute.evaluation import evaluate_frame
+from impute.io import atomic_output
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -81,9 +81,8 @@ def main():
         earlier = pd.read_csv(args.out)
         results = pd.concat([earlier[~earlier["dataset"].isin(results["dataset"])], results], ignore_index=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    partial = args.out.with_suffix(".tmp")
-    results.to_csv(partial, index=False)
-    os.replace(partial, args.out)
+    with atomic_output(args.out) as handle:
+        handle.write(results.to_csv(index=False).encode())
     for metric in ("accuracy", "rmse"):
         table = results.groupby(["mechanism", "dataset", "method"])[metric].mean().unstack().dropna(axis=1, how="all")
         print(f"\n{metric} at rate {args.rate}, mean over seeds {args.seeds}")

@@ -10,12 +10,12 @@ measured on the hidden points in z-scored units (impute.series_evaluation).
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 import pandas as pd
 
+from impute.io import atomic_output
 from impute.series_baselines import SeriesBaselineImputer
 from impute.series_evaluation import PATTERNS, evaluate_series
 
@@ -75,9 +75,8 @@ def main():
     report = "\n".join(lines)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for suffix, text in (("json", json.dumps(runs, indent=1)), ("md", report)):
-        path = args.out.with_name(f"{args.out.name}.{suffix}")
-        path.with_name(path.name + ".tmp").write_text(text)
-        os.replace(path.with_name(path.name + ".tmp"), path)
+        with atomic_output(args.out.with_name(f"{args.out.name}.{suffix}")) as handle:
+            handle.write(text.encode())
     print(report)
 
 

@@ -42,11 +42,14 @@ class SelfAttention(nn.Module):
         self.out = nn.Linear(config.d_model, config.d_model)
         self.dropout = config.dropout
 
-    def forward(self, x):  # x: (B, F, D)
+    def forward(self, x, keep=None):  # x: (B, F, D); keep: (B, F) tokens that may be attended to, or None for all
         b, f, d = x.shape
         q, k, v = self.qkv(x).split(d, dim=2)  # 3 x (B, F, D)
         q, k, v = (t.view(b, f, self.n_heads, d // self.n_heads).transpose(1, 2) for t in (q, k, v))  # (B, H, F, D/H)
-        y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0)  # (B, H, F, D/H)
+        attend = None if keep is None else keep[:, None, None, :]  # (B, 1, 1, F)
+        y = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=attend, dropout_p=self.dropout if self.training else 0.0
+        )  # (B, H, F, D/H)
         y = y.transpose(1, 2).reshape(b, f, d)  # (B, F, D)
         return self.out(y)
 
@@ -72,8 +75,8 @@ class Block(nn.Module):
         self.norm_ff = nn.LayerNorm(config.d_model)
         self.ff = FeedForward(config)
 
-    def forward(self, x):  # x: (B, F, D)
-        x = x + self.attention(self.norm_attention(x))
+    def forward(self, x, keep=None):  # x: (B, F, D); keep: (B, F) or None, see SelfAttention
+        x = x + self.attention(self.norm_attention(x), keep)
         return x + self.ff(self.norm_ff(x))  # (B, F, D)
 
 

@@ -37,6 +37,41 @@ class TrainingHistory:
     best_epoch: int = 0
 
 
+class BestEpoch:
+    """Early stopping shared by the training loops: records each epoch's losses, keeps a copy of
+    the weights of the epoch with the lowest validation score, and says when to stop."""
+
+    def __init__(self, model, patience, on_epoch=None):
+        self.model = model
+        self.patience = patience
+        self.on_epoch = on_epoch
+        self.history = TrainingHistory()
+        self.best_score, self.best_state, self.stale_epochs = float("inf"), None, 0
+
+    def end_epoch(self, epoch, train_loss, score):
+        """Record ``epoch``; ``score`` is None without validation. Returns True when training should stop."""
+        self.history.loss_curve.append(train_loss)
+        if score is not None:
+            self.history.validation_scores.append(score)
+        if self.on_epoch:
+            self.on_epoch(epoch, train_loss, score)
+        if score is None:
+            self.history.best_epoch = epoch
+            return False
+        if score < self.best_score:
+            self.best_score, self.best_state, self.stale_epochs = score, copy.deepcopy(self.model.state_dict()), 0
+            self.history.best_epoch = epoch
+            return False
+        self.stale_epochs += 1
+        return self.stale_epochs >= self.patience
+
+    def finish(self):
+        """Restore the best epoch's weights and return the history."""
+        if self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+        return self.history
+
+
 def masked_mean(errors, cells):
     """Mean of ``errors`` over ``cells`` (BoolTensor of the same shape); 0 when no cell is selected."""
     return (errors * cells).sum() / cells.sum().clamp(min=1)
@@ -135,8 +170,7 @@ def train(model, values, observed, config, generator, on_epoch=None):
     mask = make_mask(config.masking, train_observed, ~observed, config.mask_rate, generator)
     weights = column_weights(model, values, train_observed)  # (F,)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
-    history = TrainingHistory()
-    best_score, best_state, stale_epochs = float("inf"), None, 0
+    keeper = BestEpoch(model, config.n_iter_no_change, on_epoch)
     for epoch in range(config.max_epochs):
         model.train()
         order = torch.randperm(n_rows, device=values.device, generator=generator)
@@ -151,25 +185,11 @@ def train(model, values, observed, config, generator, on_epoch=None):
             loss.backward()
             optimizer.step()
             epoch_loss += loss.detach() * len(rows)
-        history.loss_curve.append(epoch_loss.item() / n_rows)
-        if len(validation_rows) == 0:
-            history.best_epoch = epoch
-            if on_epoch:
-                on_epoch(epoch, history.loss_curve[-1], None)
-            continue
-        score = validation_loss(
-            model, values[validation_rows], train_observed[validation_rows], validation[validation_rows], weights
-        )
-        history.validation_scores.append(score)
-        if on_epoch:
-            on_epoch(epoch, history.loss_curve[-1], score)
-        if score < best_score:
-            best_score, best_state, stale_epochs = score, copy.deepcopy(model.state_dict()), 0
-            history.best_epoch = epoch
-        else:
-            stale_epochs += 1
-            if stale_epochs >= config.n_iter_no_change:
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    return history
+        score = None
+        if len(validation_rows):
+            score = validation_loss(
+                model, values[validation_rows], train_observed[validation_rows], validation[validation_rows], weights
+            )
+        if keeper.end_epoch(epoch, epoch_loss.item() / n_rows, score):
+            break
+    return keeper.finish()

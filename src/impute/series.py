@@ -5,15 +5,23 @@ column and a series-id column, rows in any order) and wide ones (one series, a d
 a time column) are understood the same way, and every error about time names the row.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
+from pandas.api.types import (
+    is_bool_dtype,
+    is_datetime64_any_dtype,
+    is_integer_dtype,
+    is_numeric_dtype,
+)
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from .errors import DataError
 
-__all__ = ["SeriesLayout", "series_layout"]
+__all__ = ["BaseSeriesImputer", "SeriesLayout", "series_layout"]
 
 
 @dataclass
@@ -153,3 +161,104 @@ def series_layout(frame, time_column=None, id_column=None):
         if name not in (time_column, id_column) and is_numeric_dtype(frame[name]) and not is_bool_dtype(frame[name])
     ]
     return SeriesLayout(features, rows, [times[series_rows] for series_rows in rows])
+
+
+class BaseSeriesImputer(TransformerMixin, BaseEstimator):
+    """What every time-series imputer shares: reading the series, the numeric features it fills,
+    features with no observed value, and writing the filled values back with each column's dtype.
+
+    Subclasses set ``time_column`` and ``id_column`` in ``__init__`` and implement
+    ``_fit_series(values, observed_any, layout, **fit_params)`` and ``_fill_series(values,
+    layout)``, which see the features as floats (N, F), NaN where missing, and return them
+    filled (only the missing cells are used).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from impute.series import BaseSeriesImputer
+    >>> class Zero(BaseSeriesImputer):
+    ...     def __init__(self, *, time_column=None, id_column=None):
+    ...         self.time_column, self.id_column = time_column, id_column
+    ...     def _fit_series(self, values, observed_any, layout):
+    ...         pass
+    ...     def _fill_series(self, values, layout):
+    ...         return np.nan_to_num(values)
+    >>> Zero().fit_transform(pd.DataFrame({"x": [1.0, np.nan]}))["x"].tolist()
+    [1.0, 0.0]
+    """
+
+    def fit(self, X, y=None, **fit_params):
+        """Find the series and the features, then learn how to fill them.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Long or wide series (see ``series_layout``); numeric columns other than the time and
+            id columns are the features; other columns pass through untouched.
+        y : None
+            Ignored.
+        **fit_params : dict
+            Passed to the method's training.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        layout = series_layout(X, self.time_column, self.id_column)
+        if not layout.features:
+            raise DataError("no numeric column to fill besides the time and id columns")
+        values = X[layout.features].to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isinf(values).any():
+            column = layout.features[int(np.flatnonzero(np.isinf(values).any(axis=0))[0])]
+            raise DataError(f"column {column!r} holds infinite values; replace them or mark them missing")
+        observed_any = ~np.isnan(values).all(axis=0)
+        if not observed_any.all():
+            warnings.warn(
+                f"columns {[n for n, seen in zip(layout.features, observed_any) if not seen]} have no observed "
+                "value; they are filled with 0",
+                stacklevel=2,
+            )
+        self.features_ = layout.features
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self._fit_series(values, observed_any, layout, **fit_params)
+        return self
+
+    def transform(self, X):
+        """Return a copy of ``X`` with the features' gaps filled; observed cells are unchanged.
+
+        Parameters
+        ----------
+        X : DataFrame
+            The columns seen in ``fit``; the series may be other ones, or longer.
+
+        Returns
+        -------
+        DataFrame
+            ``X`` with every missing cell of a feature filled; integer columns stay integers.
+        """
+        check_is_fitted(self)
+        if not isinstance(X, pd.DataFrame) or list(X.columns) != list(self.feature_names_in_):
+            raise DataError(
+                f"transform needs the columns seen in fit, {list(self.feature_names_in_)}; "
+                f"got {list(getattr(X, 'columns', []))}"
+            )
+        layout = series_layout(X, self.time_column, self.id_column)
+        values = X[self.features_].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        missing = np.isnan(values)
+        if missing.any():
+            values = np.where(missing, self._fill_series(values, layout), values)
+        filled = X.copy()
+        for j, name in enumerate(self.features_):
+            if not missing[:, j].any():
+                continue
+            column = values[:, j]
+            if is_integer_dtype(X[name].dtype):
+                column = np.round(column)
+            filled[name] = pd.Series(column, index=X.index).astype(X[name].dtype)
+        return filled
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        return self.feature_names_in_.copy()

@@ -9,14 +9,10 @@ cost where it beats it; these share the time-series interface so benchmarks swap
 import warnings
 
 import numpy as np
-import pandas as pd
-from pandas.api.types import is_integer_dtype
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .errors import DataError
-from .series import series_layout
+from .series import BaseSeriesImputer
 
 __all__ = ["SeriesBaselineImputer"]
 
@@ -52,7 +48,7 @@ def _fill_mean(values, times, fallback):
 FILLERS = {"linear": _fill_linear, "locf": _fill_locf, "mean": _fill_mean}
 
 
-class SeriesBaselineImputer(TransformerMixin, BaseEstimator):
+class SeriesBaselineImputer(BaseSeriesImputer):
     """Fill the gaps of time series by interpolation in time, by carrying the last observation
     forward, or with each feature's mean.
 
@@ -101,49 +97,25 @@ class SeriesBaselineImputer(TransformerMixin, BaseEstimator):
         self.time_column = time_column
         self.id_column = id_column
 
-    def fit(self, X, y=None):
-        """Find the features and their means."""
-        self._validate_params()
-        layout = series_layout(X, self.time_column, self.id_column)
-        if not layout.features:
-            raise DataError("no numeric column to fill besides the time and id columns")
-        values = X[layout.features].to_numpy(dtype=np.float64, na_value=np.nan)
-        empty = np.isnan(values).all(axis=0)
-        if empty.any():
-            warnings.warn(
-                f"columns {[n for n, e in zip(layout.features, empty) if e]} have no observed value; "
-                "they are filled with 0",
-                stacklevel=2,
-            )
+    def _fit_series(self, values, observed_any, layout):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            self.statistics_ = np.where(empty, 0.0, np.nanmean(values, axis=0))
-        self.features_ = layout.features
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = len(self.feature_names_in_)
-        return self
+            self.statistics_ = np.where(observed_any, np.nanmean(values, axis=0), 0.0)
 
-    def transform(self, X):
-        """Return a copy of ``X`` with the features' gaps filled; observed cells are unchanged."""
-        check_is_fitted(self)
-        if not isinstance(X, pd.DataFrame) or list(X.columns) != list(self.feature_names_in_):
-            raise DataError(
-                f"transform needs the columns seen in fit, {list(self.feature_names_in_)}; "
-                f"got {list(getattr(X, 'columns', []))}"
-            )
-        layout = series_layout(X, self.time_column, self.id_column)
-        values = X[self.features_].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    def _fill_series(self, values, layout):
         fill = FILLERS[self.strategy]
+        filled = values.copy()
         for rows, times in zip(layout.rows, layout.times):
-            values[rows] = fill(values[rows], times, self.statistics_)
-        filled = X.copy()
-        for j, name in enumerate(self.features_):
-            column = values[:, j]
-            if is_integer_dtype(X[name].dtype):
-                column = np.round(column)
-            filled[name] = pd.Series(column, index=X.index).astype(X[name].dtype)
+            filled[rows] = fill(values[rows], times, self.statistics_)
         return filled
 
-    def get_feature_names_out(self, input_features=None):
+    def _export_state(self):
         check_is_fitted(self)
-        return self.feature_names_in_.copy()
+        return {"features_": self.features_, "feature_names_in_": self.feature_names_in_.tolist(),
+                "statistics_": self.statistics_}
+
+    def _import_state(self, state):
+        self.features_ = list(state["features_"])
+        self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.statistics_ = np.asarray(state["statistics_"], dtype=np.float64)

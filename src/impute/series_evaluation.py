@@ -7,6 +7,7 @@ in blocks (a sensor goes down for hours), so blocks are hidden as a second patte
 """
 
 import time
+import warnings
 
 import numpy as np
 from sklearn.base import clone
@@ -34,7 +35,8 @@ def zscore(values, rows):
     scaled = np.array(values, dtype=np.float64)
     for series_rows in rows:
         part = scaled[series_rows]
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a feature never observed in this series
             centre, spread = np.nanmean(part, axis=0), np.nanstd(part, axis=0)
         spread = np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
         scaled[series_rows] = (part - np.nan_to_num(centre)) / spread

@@ -2,7 +2,7 @@
 
 Public means: what ``impute`` exports, and what the modules the README lists as public
 (``amputation``, ``datasets``, ``evaluation``, ``jobs``, ``plots``, ``errors``, ``series``,
-``series_baselines``, ``series_evaluation``) name in ``__all__``.
+``series_baselines``, ``series_evaluation``, ``series_estimator``, ``series_jobs``) name in ``__all__``.
 The examples themselves run as doctests (``--doctest-modules`` in pyproject.toml).
 """
 
@@ -13,7 +13,7 @@ import pytest
 
 PUBLIC_MODULES = ["impute", "impute.amputation", "impute.datasets", "impute.errors", "impute.evaluation",
                   "impute.jobs", "impute.plots", "impute.series", "impute.series_baselines",
-                  "impute.series_evaluation"]
+                  "impute.series_evaluation", "impute.series_estimator", "impute.series_jobs"]
 PUBLIC = [
     (module, name)
     for module in PUBLIC_MODULES

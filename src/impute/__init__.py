@@ -4,5 +4,6 @@ from .baselines import MeanImputer
 from .errors import DataError, ModelFileError
 from .estimator import TransformerImputer
 from .modelfile import load_model, save_model
+from .series_estimator import TimeSeriesImputer
 
-__all__ = ["DataError", "MeanImputer", "ModelFileError", "TransformerImputer", "load_model", "save_model"]
+__all__ = ["DataError", "MeanImputer", "ModelFileError", "TimeSeriesImputer", "TransformerImputer", "load_model", "save_model"]

@@ -25,10 +25,12 @@ from .baselines import MeanImputer
 from .errors import ModelFileError
 from .estimator import TransformerImputer
 from .io import atomic_output
+from .series_baselines import SeriesBaselineImputer
+from .series_estimator import TimeSeriesImputer
 
 FORMAT = "impute-model"
 FORMAT_VERSION = 1
-ESTIMATORS = {cls.__name__: cls for cls in (TransformerImputer, MeanImputer)}
+ESTIMATORS = {cls.__name__: cls for cls in (TransformerImputer, MeanImputer, TimeSeriesImputer, SeriesBaselineImputer)}
 DTYPES = {"F64": np.dtype("<f8"), "F32": np.dtype("<f4"), "I64": np.dtype("<i8"), "BOOL": np.dtype("|b1")}
 CODES = {dtype.kind + str(dtype.itemsize): code for code, dtype in DTYPES.items()}
 MAX_HEADER_BYTES = 64 << 20
@@ -65,7 +67,7 @@ def save_model(imputer, path, extra=None):
 
     Parameters
     ----------
-    imputer : TransformerImputer or MeanImputer
+    imputer : TransformerImputer, MeanImputer, TimeSeriesImputer or SeriesBaselineImputer
         A fitted imputer.
     path : str or pathlib.Path
         Destination; replaced only once the whole file is written.
@@ -210,7 +212,7 @@ def load_model(path, device=None):
 
     Returns
     -------
-    imputer : TransformerImputer or MeanImputer
+    imputer : TransformerImputer, MeanImputer, TimeSeriesImputer or SeriesBaselineImputer
         Fitted, ready for ``transform``.
 
     Raises

@@ -1,0 +1,322 @@
+"""``TimeSeriesImputer``: the scikit-learn face of the time-series Transformer."""
+
+import sys
+from dataclasses import asdict
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .estimator import MODEL_SPACE_LIMIT, resolve_device
+from .series import BaseSeriesImputer
+from .series_model import SeriesConfig, SeriesTransformer
+from .series_training import SeriesData, SeriesTrainingConfig, fill_series, train_series
+
+__all__ = ["TimeSeriesImputer"]
+
+BATCH_TOKENS = 16_384  # cells per training step: 32 windows of 48 steps of 11 features
+STEP_BUDGET = 1_600  # optimizer steps that "auto" epochs allow: about 5 minutes on 2 CPU cores
+MIN_STEPS_PER_EPOCH = 16
+
+
+def auto_batch_size(window, n_features):
+    """Windows per step, so that a step holds about ``BATCH_TOKENS`` cells whatever the width."""
+    return int(min(64, max(1, BATCH_TOKENS // (window * n_features))))
+
+
+class TimeSeriesImputer(BaseSeriesImputer):
+    """Impute gaps in time series with a Transformer that attends over time and over features,
+    trained on dynamically masked points and blocks.
+
+    Each series is cut into windows of ``window_length`` steps; every cell of a window is a token,
+    and each layer attends over the time steps of every feature, then over the features of every
+    step. Time stamps enter as continuous positions, so irregular sampling is seen. During
+    ``fit`` observed cells are hidden, as single points or as blocks of consecutive steps, and
+    the network learns to predict them; with ``masking="dynamic"`` a fresh mask is drawn for
+    every batch. ``transform`` covers each series with windows overlapping by half and fills
+    every gap once, from the window whose centre is nearest; observed cells are unchanged.
+
+    Parameters
+    ----------
+    masking : {"dynamic", "static"}, default="dynamic"
+        ``"dynamic"`` draws a fresh mask for every batch; ``"static"`` draws one mask over the
+        data when training starts and reuses it every epoch, as a baseline.
+    mask_rate : float, default=0.2
+        Mean share of observed cells hidden per training window; each window draws its own
+        share uniformly in ``[0.5 * mask_rate, 1.5 * mask_rate]``.
+    window_length : int, default=96
+        Steps per window (shortened to the longest series). Training blocks are up to half a
+        window long.
+    d_model : int, default=64
+        Width of the cell tokens.
+    n_heads : int, default=4
+        Attention heads; must divide ``d_model``.
+    n_layers : int, default=2
+        Layers, each one block of attention over time and one over features.
+    max_epochs : int or "auto", default="auto"
+        Upper bound on epochs, an epoch being as many windows as cover the data once (at least
+        16 steps); ``"auto"`` allows about 1,600 optimizer steps (about 5 minutes on two CPU
+        cores), between 4 and 300 epochs.
+    batch_size : int or "auto", default="auto"
+        Windows per training step; ``"auto"`` puts about 16,384 cells in a step.
+    learning_rate : float, default=1e-3
+        AdamW step size.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the observed cells of up to 256 windows and stop when
+        their error has not improved for ``n_iter_no_change`` epochs, restoring the best epoch.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    extrapolate : bool, default=False
+        Allow filled values outside each feature's observed range; by default they are clipped.
+    device : str, default="auto"
+        Torch device; ``"auto"`` uses CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every random choice; the same value gives identical output on the CPU.
+    verbose : int, default=0
+        Print the training loss and validation error after each epoch when positive.
+    time_column : str, optional
+        Column of time stamps (datetimes, ISO date text or numbers). Without it a
+        ``DatetimeIndex`` gives the times, or else rows are in time order, evenly spaced.
+    id_column : str, optional
+        Column naming the series of each row, for a long table of several series.
+
+    Attributes
+    ----------
+    model_ : SeriesTransformer
+        The trained network, on ``device_``.
+    features_ : list of str
+        The numeric columns filled; other columns pass through untouched.
+    mean_, scale_ : ndarray of shape (len(features_),)
+        Each feature's mean and standard deviation over its observed values; the network sees
+        z-scores.
+    data_min_, data_max_ : ndarray of shape (len(features_),)
+        Each feature's observed range, to which filled values are clipped.
+    observed_features_ : ndarray of bool
+        Features with at least one observed value in ``fit``; the others are filled with 0.
+    time_step_ : float
+        The median interval between consecutive steps, the unit of the network's positions.
+    window_ : int
+        The window length used.
+    device_ : torch.device
+    n_epochs_, best_epoch_ : int
+    loss_curve_, validation_scores_ : list of float
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    See Also
+    --------
+    impute.series_baselines.SeriesBaselineImputer : Linear interpolation, LOCF and the mean.
+    TransformerImputer : The same idea for tables, where rows are independent.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from impute import TimeSeriesImputer
+    >>> t = np.arange(300)
+    >>> frame = pd.DataFrame({"t": t, "a": np.sin(t / 10), "b": np.cos(t / 10)})
+    >>> frame.loc[::7, "a"] = np.nan
+    >>> imputer = TimeSeriesImputer(window_length=32, max_epochs=3, time_column="t", random_state=0)
+    >>> filled = imputer.fit_transform(frame)
+    >>> bool(filled["a"].isna().any()), filled["b"].equals(frame["b"])
+    (False, True)
+    """
+
+    _parameter_constraints: dict = {
+        "masking": [StrOptions({"dynamic", "static"})],
+        "mask_rate": [Interval(Real, 0, 1, closed="neither")],
+        "window_length": [Interval(Integral, 2, None, closed="left")],
+        "d_model": [Interval(Integral, 1, None, closed="left")],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "extrapolate": ["boolean"],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "time_column": [str, None],
+        "id_column": [str, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        masking="dynamic",
+        mask_rate=0.2,
+        window_length=96,
+        d_model=64,
+        n_heads=4,
+        n_layers=2,
+        max_epochs="auto",
+        batch_size="auto",
+        learning_rate=1e-3,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        extrapolate=False,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        time_column=None,
+        id_column=None,
+    ):
+        self.masking = masking
+        self.mask_rate = mask_rate
+        self.window_length = window_length
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.n_layers = n_layers
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.extrapolate = extrapolate
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.time_column = time_column
+        self.id_column = id_column
+
+    def fit(self, X, y=None, *, on_epoch=None):
+        """Train the network on masked points and blocks of the observed values of ``X``.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Long or wide series (see ``impute.series.series_layout``).
+        y : None
+            Ignored.
+        on_epoch : callable, optional
+            Called after every epoch as ``on_epoch(epoch, training_loss, validation_mse)``.
+
+        Returns
+        -------
+        self : object
+        """
+        return super().fit(X, y, on_epoch=on_epoch)
+
+    def _fit_series(self, values, observed_any, layout, on_epoch=None):
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model={self.d_model} must be a multiple of n_heads={self.n_heads}; change one of them.")
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self.device_ = resolve_device(self.device)
+        self.observed_features_ = observed_any
+        seen = values[:, observed_any]
+        self.mean_ = np.zeros(values.shape[1])
+        self.scale_ = np.ones(values.shape[1])
+        self.data_min_ = np.zeros(values.shape[1])
+        self.data_max_ = np.zeros(values.shape[1])
+        self.mean_[observed_any] = np.nanmean(seen, axis=0)
+        spread = np.nanstd(seen, axis=0)
+        self.scale_[observed_any] = np.where(spread > 0, spread, 1.0)
+        self.data_min_[observed_any] = np.nanmin(seen, axis=0)
+        self.data_max_[observed_any] = np.nanmax(seen, axis=0)
+        steps = np.concatenate([np.diff(times) for times in layout.times])
+        self.time_step_ = float(np.median(steps)) if len(steps) else 1.0
+        data = self._series_data(values, layout)
+        self.window_ = int(min(self.window_length, int(data.lengths.max())))
+        n_features = values.shape[1]
+        batch = auto_batch_size(self.window_, n_features) if self.batch_size == "auto" else self.batch_size
+        windows_per_epoch = max(-(-data.padding // self.window_), MIN_STEPS_PER_EPOCH * batch)
+        steps_per_epoch = -(-windows_per_epoch // batch)
+        config = SeriesTrainingConfig(
+            window=self.window_,
+            max_epochs=int(np.clip(STEP_BUDGET // steps_per_epoch, 4, 300)) if self.max_epochs == "auto" else self.max_epochs,
+            batch_size=batch,
+            windows_per_epoch=windows_per_epoch,
+            learning_rate=self.learning_rate,
+            masking=self.masking,
+            mask_rate=self.mask_rate,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            n_iter_no_change=self.n_iter_no_change,
+        )
+        cuda_devices = [self.device_] if self.device_.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda_devices):
+            torch.manual_seed(seed)
+            model = SeriesTransformer(
+                SeriesConfig(n_features, d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
+                             d_ff=2 * self.d_model)
+            ).to(self.device_)
+            history = train_series(
+                model, data, config, torch.Generator(self.device_).manual_seed(seed),
+                on_epoch or (self._report_epoch if self.verbose else None),
+            )
+        self.model_ = model
+        self.n_epochs_ = len(history.loss_curve)
+        self.best_epoch_ = history.best_epoch
+        self.loss_curve_ = history.loss_curve
+        self.validation_scores_ = history.validation_scores
+
+    def _report_epoch(self, epoch, train_loss, validation_score):
+        validation = "" if validation_score is None else f", validation MSE {validation_score:.4f}"
+        print(f"epoch {epoch + 1}: training loss {train_loss:.4f}{validation}", file=sys.stderr)
+
+    def _series_data(self, values, layout):
+        """The series end to end in z-scores, with a padding row, on ``device_``."""
+        order = np.concatenate(layout.rows) if layout.rows else np.zeros(0, dtype=np.int64)
+        scaled = np.clip((values[order] - self.mean_) / self.scale_, -MODEL_SPACE_LIMIT, MODEL_SPACE_LIMIT)
+        observed = ~np.isnan(scaled) & self.observed_features_
+        times = np.concatenate([t - t[0] for t in layout.times]) / (self.time_step_ or 1.0) if layout.rows else order
+        lengths = np.array([len(rows) for rows in layout.rows], dtype=np.int64)
+        pad = np.zeros((1, values.shape[1]))
+        device = self.device_
+        return SeriesData(
+            values=torch.as_tensor(np.vstack([np.nan_to_num(scaled), pad]), dtype=torch.float32, device=device),
+            observed=torch.as_tensor(np.vstack([observed, pad.astype(bool)]), device=device),
+            times=torch.as_tensor(np.append(times, 0.0), dtype=torch.float32, device=device),
+            offsets=torch.as_tensor(np.cumsum(lengths) - lengths, device=device),
+            lengths=torch.as_tensor(lengths, device=device),
+        )
+
+    def _fill_series(self, values, layout):
+        data = self._series_data(values, layout)
+        predicted = fill_series(self.model_, data, self.window_)[:-1].cpu().numpy().astype(np.float64)  # (N, F)
+        decoded = predicted * self.scale_ + self.mean_
+        if not self.extrapolate:
+            decoded = np.clip(decoded, self.data_min_, self.data_max_)
+        decoded[:, ~self.observed_features_] = 0.0
+        filled = np.empty_like(values)
+        filled[np.concatenate(layout.rows)] = decoded
+        return filled
+
+    def _export_state(self):
+        state = {
+            "features_": self.features_,
+            "feature_names_in_": self.feature_names_in_.tolist(),
+            "time_step_": self.time_step_,
+            "window_": self.window_,
+            "n_epochs_": self.n_epochs_,
+            "best_epoch_": self.best_epoch_,
+            "loss_curve_": self.loss_curve_,
+            "validation_scores_": self.validation_scores_,
+            "model_config": asdict(self.model_.config),
+        }
+        for name in ("mean_", "scale_", "data_min_", "data_max_", "observed_features_"):
+            state[name] = getattr(self, name)
+        state.update({f"model.{key}": value.cpu().numpy() for key, value in self.model_.state_dict().items()})
+        return state
+
+    def _import_state(self, state):
+        self.features_ = list(state["features_"])
+        self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        for name in ("time_step_", "n_epochs_", "best_epoch_", "window_", "loss_curve_", "validation_scores_"):
+            setattr(self, name, state[name])
+        for name in ("mean_", "scale_", "data_min_", "data_max_"):
+            setattr(self, name, np.asarray(state[name], dtype=np.float64))
+        self.observed_features_ = np.asarray(state["observed_features_"], dtype=bool)
+        self.device_ = resolve_device(self.device)
+        model = SeriesTransformer(SeriesConfig(**state["model_config"]))
+        model.load_state_dict(
+            {key.removeprefix("model."): torch.as_tensor(value) for key, value in state.items() if key.startswith("model.")}
+        )
+        self.model_ = model.to(self.device_)

@@ -24,12 +24,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from . import jobs, plots
+from . import jobs, plots, series_jobs
 from .errors import DataError, ModelFileError
 from .estimator import resolve_device
 from .io import FORMATS, STDOUT, file_format
 from .modelfile import read_model, save_model
 from .schema import NA_VALUES
+from .series import BaseSeriesImputer
 
 EXIT_BAD_DATA = 1
 EXIT_USAGE = 2
@@ -53,6 +54,8 @@ class Method(str, Enum):
     dynamic = "dynamic"
     static = "static"
     mean = "mean"
+    linear = "linear"
+    locf = "locf"
 
 
 class Mechanism(str, Enum):
@@ -62,7 +65,15 @@ class Mechanism(str, Enum):
 
 
 Data = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .csv, .tsv or .parquet file.", show_default=False)]
-MethodOption = Annotated[Method, typer.Option(help="dynamic or static masking, or the column mean.")]
+MethodOption = Annotated[
+    Method,
+    typer.Option(help="dynamic or static masking, or the column mean; with --time-col also linear (interpolation) or locf."),
+]
+TimeCol = Annotated[
+    str | None,
+    typer.Option(help="Column of time stamps: treat DATA as time series (gaps filled from neighbouring steps).", show_default=False),
+]
+IdCol = Annotated[str | None, typer.Option(help="With --time-col: column naming the series of each row (long format).", show_default=False)]
 Columns = Annotated[str | None, typer.Option(help="Comma-separated columns to model (default: every numeric one).")]
 Exclude = Annotated[str | None, typer.Option(help="Comma-separated columns to pass through unmodelled.")]
 Categorical = Annotated[
@@ -136,15 +147,29 @@ def _fit(data, quiet, options):
             note = f"validation RMSE {validation ** 0.5:.4f}" if validation is not None else f"loss {loss:.4f}"
             progress.update(task, completed=epoch + 1, note=note)
 
-        return jobs.fit_file(data, on_epoch=on_epoch, **options)
+        if options.get("time_column") is None:
+            options = {key: value for key, value in options.items() if key not in ("time_column", "id_column")}
+            return jobs.fit_file(data, on_epoch=on_epoch, **options)
+        series_options = {key: options[key] for key in (
+            "time_column", "id_column", "method", "columns", "exclude", "na_values", "sep", "encoding", "max_epochs",
+            "device", "seed")}
+        return series_jobs.fit_series_file(data, on_epoch=on_epoch, **series_options)
 
 
-def _fit_options(method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values):
+def _fit_options(method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values,
+                 time_col=None, id_col=None):
     try:
         resolve_device(device)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--device") from None
-    return {
+    if time_col is None:
+        if id_col is not None:
+            raise typer.BadParameter("--id-col names the series of a time-series file; give --time-col too", param_hint="--id-col")
+        if method.value not in jobs.METHODS:
+            raise typer.BadParameter(f"{method.value} fills gaps from neighbouring steps; give --time-col", param_hint="--method")
+    elif categorical:
+        raise typer.BadParameter("time series are filled in their numeric columns only", param_hint="--categorical")
+    return {"time_column": time_col, "id_column": id_col,
         "method": method.value, "columns": _names(columns), "exclude": _names(exclude) or (),
         "categorical": _names(categorical) or (), "max_rows": max_rows,
         "max_epochs": max_epochs or "auto", "device": device, "seed": seed, "sep": sep, "encoding": encoding,
@@ -213,6 +238,8 @@ def fit(
     sep: Sep = None,
     encoding: Encoding = "utf-8",
     na_values: NaValues = None,
+    time_col: TimeCol = None,
+    id_col: IdCol = None,
     plot: Annotated[Path | None, typer.Option(help=f"Also draw the training curve to this .png, .svg or .pdf. {PLOT_HELP}")] = None,
     quiet: Quiet = False,
     debug: Debug = False,
@@ -220,14 +247,16 @@ def fit(
     """Learn how to fill the gaps of DATA and save the model to one file.
 
     Example: impute fit data.csv -o data.impute --exclude id --plot training.png
+
+    Time series: impute fit air.csv --time-col time --id-col station
     """
     output = output or data.with_suffix(MODEL_SUFFIX)
     _check_output(output, data)
     _check_plot(plot, data)
-    if plot is not None and method is Method.mean:
-        raise typer.BadParameter("the mean method trains no network, so it has no training curve", param_hint="--plot")
+    if plot is not None and method not in (Method.dynamic, Method.static):
+        raise typer.BadParameter(f"the {method.value} method trains no network, so it has no training curve", param_hint="--plot")
     options = _fit_options(
-        method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values
+        method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values, time_col, id_col
     )
     with _reported(debug):
         result = _fit(data, quiet, options)
@@ -257,20 +286,23 @@ def fill(
     sep: Sep = None,
     encoding: Encoding = "utf-8",
     na_values: NaValues = None,
+    time_col: TimeCol = None,
+    id_col: IdCol = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ):
     """Fill the gaps of DATA; observed cells are written back exactly as read.
 
     Without --model, fits on DATA first (with --method, --columns, ... as in `impute fit`).
-    Columns are matched by name; extra columns pass through unchanged.
+    Columns are matched by name; extra columns pass through unchanged. A model fitted with
+    --time-col fills the file as time series (read whole, written at once).
 
     Example: impute fill data.csv --model data.impute -o filled.parquet
     """
     output = output or str(data.with_name(f"{data.stem}.filled{data.suffix}"))
     _check_output(output, data)
     options = _fit_options(
-        method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values
+        method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values, time_col, id_col
     )
     with _reported(debug):
         file_format(output)
@@ -280,11 +312,14 @@ def fill(
         else:
             imputer, document = read_model(model, device=None if device == "auto" else device)
             schema = jobs.schema_from_model(imputer, document["extra"], model)
-        with _progress(quiet) as progress:
-            task = progress.add_task("filling", total=None, note="rows")
-            rows = jobs.fill_file(
-                imputer, schema, data, output, sep=sep, encoding=encoding, on_rows=lambda n: progress.advance(task, n)
-            )
+        if isinstance(imputer, BaseSeriesImputer):
+            rows = series_jobs.fill_series_file(imputer, schema, data, output, sep=sep, encoding=encoding)
+        else:
+            with _progress(quiet) as progress:
+                task = progress.add_task("filling", total=None, note="rows")
+                rows = jobs.fill_file(
+                    imputer, schema, data, output, sep=sep, encoding=encoding, on_rows=lambda n: progress.advance(task, n)
+                )
     if not quiet and output != STDOUT:
         stderr.print(f"{rows} rows written to {output}", highlight=False)
 
@@ -293,9 +328,15 @@ def fill(
 def evaluate(
     data: Data,
     mechanism: Annotated[Mechanism, typer.Option(case_sensitive=False, help="How cells are hidden: mcar, mar or mnar.")] = Mechanism.mcar,
-    rate: Annotated[float, typer.Option(min=0.01, max=0.99, help="Share of observed cells hidden.")] = 0.3,
-    methods: Annotated[str, typer.Option(help="Comma-separated methods to compare.")] = "dynamic,static,mean",
-    seeds: Annotated[int, typer.Option(min=1, help="Repetitions, each with its own hidden cells (seeds 0, 1, ...).")] = 3,
+    rate: Annotated[
+        float | None, typer.Option(min=0.01, max=0.99, help="Share of observed cells hidden [default: 0.3; 0.1 with --time-col].", show_default=False)
+    ] = None,
+    methods: Annotated[
+        str | None, typer.Option(help="Comma-separated methods to compare [default: dynamic,static,mean; with --time-col dynamic,static,linear].", show_default=False)
+    ] = None,
+    seeds: Annotated[
+        int | None, typer.Option(min=1, help="Repetitions, each with its own hidden cells (seeds 0, 1, ...) [default: 3; 1 with --time-col].", show_default=False)
+    ] = None,
     max_rows: Annotated[
         int, typer.Option(min=10, help="Longer files are scored on a uniform sample of this many rows (seed 0).")
     ] = jobs.EVALUATE_MAX_ROWS,
@@ -307,6 +348,8 @@ def evaluate(
     sep: Sep = None,
     encoding: Encoding = "utf-8",
     na_values: NaValues = None,
+    time_col: TimeCol = None,
+    id_col: IdCol = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print every run and the summary as JSON.")] = False,
     plot: Annotated[
         Path | None, typer.Option(help=f"Also draw each method's error per column to this .png, .svg or .pdf. {PLOT_HELP}")
@@ -319,13 +362,28 @@ def evaluate(
     Columns are min-max scaled on their observed values and RMSE and MAE are measured on the
     hidden cells, as in the benchmark protocol; time is fit plus fill.
 
+    With --time-col, points and then blocks of 6 to 48 steps are hidden in every series, which
+    is z-scored, and MAE, RMSE and MRE are measured on them (SAITS's protocol).
+
     Example: impute evaluate data.csv --mechanism mar --rate 0.3 --seeds 3 --plot errors.png
     """
     _check_plot(plot, data)
-    chosen = _names(methods) or []
-    unknown = [name for name in chosen if name not in jobs.METHODS]
+    series = time_col is not None
+    known = series_jobs.SERIES_METHODS if series else jobs.METHODS
+    chosen = _names(methods or ("dynamic,static,linear" if series else "dynamic,static,mean")) or []
+    unknown = [name for name in chosen if name not in known]
     if unknown or not chosen:
-        raise typer.BadParameter(f"unknown methods {unknown}; choose from {', '.join(jobs.METHODS)}", param_hint="--methods")
+        raise typer.BadParameter(f"unknown methods {unknown}; choose from {', '.join(known)}", param_hint="--methods")
+    if id_col is not None and not series:
+        raise typer.BadParameter("--id-col names the series of a time-series file; give --time-col too", param_hint="--id-col")
+    seeds = seeds or (1 if series else 3)
+    rate = rate or (0.1 if series else 0.3)
+    if series:
+        if plot is not None:
+            raise typer.BadParameter("per-column pictures are drawn for tables only", param_hint="--plot")
+        _evaluate_series(data, time_col, id_col, chosen, rate, seeds, columns, exclude, na_values, sep, encoding,
+                         max_epochs, device, as_json, quiet, debug)
+        return
     with _reported(debug), _progress(quiet) as progress:
         task = progress.add_task("evaluating", total=seeds * len(chosen), note="")
 
@@ -360,6 +418,37 @@ def evaluate(
     stdout.print(table)
     if plot is not None:
         stdout.print(f"errors per column drawn to {plot}", highlight=False)
+
+
+def _evaluate_series(data, time_col, id_col, methods, rate, seeds, columns, exclude, na_values, sep, encoding,
+                     max_epochs, device, as_json, quiet, debug):
+    with _reported(debug), _progress(quiet) as progress:
+        task = progress.add_task("evaluating", total=2 * seeds * len(methods), note="")
+
+        def on_run(run):
+            progress.update(task, advance=1, note=f"{run['method']} {run['pattern']} seed {run['seed']}: MAE {run['mae']:.4f}")
+
+        runs, summary = series_jobs.evaluate_series_file(
+            data, time_column=time_col, id_column=id_col, methods=methods, rate=rate, seeds=seeds,
+            columns=_names(columns), exclude=_names(exclude) or (), na_values=_na_values(na_values), sep=sep,
+            encoding=encoding, max_epochs=max_epochs or "auto", device=device, on_run=on_run,
+        )
+    if as_json:
+        print(json.dumps({"summary": summary, "runs": runs}, indent=2))
+        return
+    stdout.print(
+        f"{summary['source']}: {summary['rows']} rows, {len(summary['columns'])} series features; "
+        f"{rate:.0%} of observed points hidden, as points and as blocks of 6-48 steps; each series z-scored; "
+        f"mean over {seeds} seed{'s' if seeds > 1 else ''}",
+        highlight=False,
+    )
+    table = Table()
+    for header in ("hidden as", "method", "MAE", "RMSE", "MRE", "fit + fill (s)"):
+        table.add_column(header, justify="left" if header in ("hidden as", "method") else "right")
+    for pattern, scores_by_method in summary["methods"].items():
+        for method, scores in scores_by_method.items():
+            table.add_row(pattern, method, *(f"{scores[key]:.4f}" for key in ("mae", "rmse", "mre")), f"{scores['seconds']:.1f}")
+    stdout.print(table)
 
 
 @app.command()

@@ -101,7 +101,10 @@ class TimeSeriesImputer(BaseSeriesImputer):
         The window length used.
     device_ : torch.device
     n_epochs_, best_epoch_ : int
+        Epochs run, and the (0-based) epoch whose weights were kept: -1 when none validated
+        better than the untrained network, which is linear interpolation.
     loss_curve_, validation_scores_ : list of float
+        Mean absolute error (z-scores) on the hidden cells and on the held-out cells, per epoch.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
 
@@ -195,7 +198,8 @@ class TimeSeriesImputer(BaseSeriesImputer):
         y : None
             Ignored.
         on_epoch : callable, optional
-            Called after every epoch as ``on_epoch(epoch, training_loss, validation_mse)``.
+            Called after every epoch as ``on_epoch(epoch, training_loss, validation_mae)``: mean
+            absolute errors on hidden and held-out cells, in z-scores.
 
         Returns
         -------
@@ -257,7 +261,7 @@ class TimeSeriesImputer(BaseSeriesImputer):
         self.validation_scores_ = history.validation_scores
 
     def _report_epoch(self, epoch, train_loss, validation_score):
-        validation = "" if validation_score is None else f", validation MSE {validation_score:.4f}"
+        validation = "" if validation_score is None else f", validation MAE {validation_score:.4f}"
         print(f"epoch {epoch + 1}: training loss {train_loss:.4f}{validation}", file=sys.stderr)
 
     def _series_data(self, values, layout):

@@ -48,6 +48,11 @@ class BestEpoch:
         self.history = TrainingHistory()
         self.best_score, self.best_state, self.stale_epochs = float("inf"), None, 0
 
+    def start(self, score):
+        """Count the untrained weights as a candidate, kept (``best_epoch`` -1) if no epoch beats ``score``."""
+        self.best_score, self.best_state = score, copy.deepcopy(self.model.state_dict())
+        self.history.best_epoch = -1
+
     def end_epoch(self, epoch, train_loss, score):
         """Record ``epoch``; ``score`` is None without validation. Returns True when training should stop."""
         self.history.loss_curve.append(train_loss)

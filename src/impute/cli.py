@@ -144,7 +144,12 @@ def _fit(data, quiet, options):
         task = progress.add_task("training", total=None if options["max_epochs"] == "auto" else options["max_epochs"], note="")
 
         def on_epoch(epoch, loss, validation):
-            note = f"validation RMSE {validation ** 0.5:.4f}" if validation is not None else f"loss {loss:.4f}"
+            if validation is None:
+                note = f"loss {loss:.4f}"
+            elif options.get("time_column") is None:
+                note = f"validation RMSE {validation ** 0.5:.4f}"
+            else:
+                note = f"validation MAE {validation:.4f}"
             progress.update(task, completed=epoch + 1, note=note)
 
         if options.get("time_column") is None:
@@ -219,6 +224,12 @@ def _fit_report(result, console):
         line += (
             f", {summary['epochs']} epochs (best {summary['best_epoch']}); validation RMSE "
             f"{summary['validation_rmse']:.4f} (scaled units, on 10% of observed cells held out)"
+        )
+    if "validation_mae" in summary:
+        best = summary["best_epoch"] or "none beat linear interpolation, which is kept"
+        line += (
+            f", {summary['epochs']} epochs (best: {best}); validation MAE "
+            f"{summary['validation_mae']:.4f} (z-scores, on 10% of the observed points of up to 256 windows held out)"
         )
     console.print(line, highlight=False)
 
@@ -511,6 +522,8 @@ def _model_report(path, described):
         line = f"trained on {training['source']} ({training['rows']} rows) in {training['seconds']:.1f} s"
         if "validation_rmse" in training:
             line += f"; {training['epochs']} epochs, validation RMSE {training['validation_rmse']:.4f} (scaled units)"
+        if "validation_mae" in training:
+            line += f"; {training['epochs']} epochs, validation MAE {training['validation_mae']:.4f} (z-scores)"
         stdout.print(line, highlight=False)
     schema = extra.get("schema")
     if schema:

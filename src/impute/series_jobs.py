@@ -115,7 +115,7 @@ def fit_series_file(path, *, time_column, id_column=None, method="dynamic", colu
     }
     if getattr(imputer, "validation_scores_", None):
         summary.update(epochs=imputer.n_epochs_, best_epoch=imputer.best_epoch_ + 1,
-                       validation_rmse=imputer.validation_scores_[imputer.best_epoch_] ** 0.5)
+                       validation_mae=imputer.validation_scores_[imputer.best_epoch_])
     return FitResult(imputer, read.schema, summary)
 
 

@@ -187,6 +187,8 @@ class BaseSeriesImputer(TransformerMixin, BaseEstimator):
     [1.0, 0.0]
     """
 
+    _parameter_constraints: dict = {"time_column": [str, None], "id_column": [str, None]}
+
     def fit(self, X, y=None, **fit_params):
         """Find the series and the features, then learn how to fill them.
 

@@ -87,9 +87,8 @@ class SeriesBaselineImputer(BaseSeriesImputer):
     """
 
     _parameter_constraints: dict = {
+        **BaseSeriesImputer._parameter_constraints,
         "strategy": [StrOptions(set(FILLERS))],
-        "time_column": [str, None],
-        "id_column": [str, None],
     }
 
     def __init__(self, strategy="linear", *, time_column=None, id_column=None):

@@ -127,6 +127,7 @@ class TimeSeriesImputer(BaseSeriesImputer):
     """
 
     _parameter_constraints: dict = {
+        **BaseSeriesImputer._parameter_constraints,
         "masking": [StrOptions({"dynamic", "static"})],
         "mask_rate": [Interval(Real, 0, 1, closed="neither")],
         "window_length": [Interval(Integral, 2, None, closed="left")],
@@ -143,8 +144,6 @@ class TimeSeriesImputer(BaseSeriesImputer):
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
-        "time_column": [str, None],
-        "id_column": [str, None],
     }
 
     def __init__(

@@ -1,6 +1,5 @@
 """``TransformerImputer``: the scikit-learn face of the masked Transformer."""
 
-import sys
 from dataclasses import asdict
 from numbers import Integral, Real
 
@@ -12,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .base import BaseImputer
 from .model import CellTransformer, ModelConfig
 from .encoding import TableEncoder
-from .training import TrainingConfig, predict, train
+from .training import TrainingConfig, epoch_printer, predict, train
 
 
 MODEL_SPACE_LIMIT = 1e4  # robust-scaled values of real data stay far inside; float32 overflows near 3e38
@@ -293,17 +292,13 @@ class TransformerImputer(BaseImputer):
                 observed,
                 config,
                 torch.Generator(self.device_).manual_seed(seed),
-                on_epoch or (self._report_epoch if self.verbose else None),
+                on_epoch or (epoch_printer("validation MSE") if self.verbose else None),
             )
         self.model_ = model
         self.n_epochs_ = len(history.loss_curve)
         self.best_epoch_ = history.best_epoch
         self.loss_curve_ = history.loss_curve
         self.validation_scores_ = history.validation_scores
-
-    def _report_epoch(self, epoch, train_loss, validation_score):
-        validation = "" if validation_score is None else f", validation MSE {validation_score:.4f}"
-        print(f"epoch {epoch + 1}: training loss {train_loss:.4f}{validation}", file=sys.stderr)
 
     def _to_model_space(self, columns):
         """Encoded values (0 where not visible) and the visible cells, as tensors on ``device_``.

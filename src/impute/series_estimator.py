@@ -1,6 +1,5 @@
 """``TimeSeriesImputer``: the scikit-learn face of the time-series Transformer."""
 
-import sys
 from dataclasses import asdict
 from numbers import Integral, Real
 
@@ -11,8 +10,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .estimator import MODEL_SPACE_LIMIT, resolve_device
 from .series import BaseSeriesImputer
-from .series_model import SeriesConfig, SeriesTransformer
+from .model import ModelConfig
+from .series_model import SeriesTransformer
 from .series_training import SeriesData, SeriesTrainingConfig, fill_series, train_series
+from .training import epoch_printer
 
 __all__ = ["TimeSeriesImputer"]
 
@@ -246,22 +247,18 @@ class TimeSeriesImputer(BaseSeriesImputer):
         with torch.random.fork_rng(devices=cuda_devices):
             torch.manual_seed(seed)
             model = SeriesTransformer(
-                SeriesConfig(n_features, d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
-                             d_ff=2 * self.d_model)
+                ModelConfig(n_features, d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
+                            d_ff=2 * self.d_model)
             ).to(self.device_)
             history = train_series(
                 model, data, config, torch.Generator(self.device_).manual_seed(seed),
-                on_epoch or (self._report_epoch if self.verbose else None),
+                on_epoch or (epoch_printer("validation MAE") if self.verbose else None),
             )
         self.model_ = model
         self.n_epochs_ = len(history.loss_curve)
         self.best_epoch_ = history.best_epoch
         self.loss_curve_ = history.loss_curve
         self.validation_scores_ = history.validation_scores
-
-    def _report_epoch(self, epoch, train_loss, validation_score):
-        validation = "" if validation_score is None else f", validation MAE {validation_score:.4f}"
-        print(f"epoch {epoch + 1}: training loss {train_loss:.4f}{validation}", file=sys.stderr)
 
     def _series_data(self, values, layout):
         """The series end to end in z-scores, with a padding row, on ``device_``."""
@@ -318,7 +315,7 @@ class TimeSeriesImputer(BaseSeriesImputer):
             setattr(self, name, np.asarray(state[name], dtype=np.float64))
         self.observed_features_ = np.asarray(state["observed_features_"], dtype=bool)
         self.device_ = resolve_device(self.device)
-        model = SeriesTransformer(SeriesConfig(**state["model_config"]))
+        model = SeriesTransformer(ModelConfig(**state["model_config"]))
         model.load_state_dict(
             {key.removeprefix("model."): torch.as_tensor(value) for key, value in state.items() if key.startswith("model.")}
         )

@@ -25,22 +25,11 @@ Shapes: B windows, L steps, F features, D = ``d_model``.
 """
 
 import math
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from .model import Block, ModelConfig
-
-
-@dataclass
-class SeriesConfig:
-    n_features: int
-    d_model: int = 64
-    n_heads: int = 4
-    n_layers: int = 2
-    d_ff: int = 128
-    dropout: float = 0.0
+from .model import Block
 
 
 def time_encoding(positions, d_model):
@@ -73,17 +62,17 @@ class SeriesTransformer(nn.Module):
     """Predicts every cell of a window of a multivariate series from the cells it may see."""
 
     def __init__(self, config):
+        """``config`` is the table model's ``ModelConfig``; its ``cardinalities`` are not used."""
         super().__init__()
         self.config = config
         f, d = config.n_features, config.d_model
-        block = ModelConfig(n_features=f, d_model=d, n_heads=config.n_heads, d_ff=config.d_ff, dropout=config.dropout)
         self.feature = nn.Parameter(0.02 * torch.randn(f, d))  # which feature a token belongs to
         self.value_weight = nn.Parameter(torch.randn(f, d) / d**0.5)  # per-feature value embedding
         self.value_bias = nn.Parameter(torch.zeros(f, d))
         self.mask = nn.Parameter(0.02 * torch.randn(d))  # marks a value not shown
         self.guess_weight = nn.Parameter(torch.randn(f, d) / d**0.5)  # embeds the interpolated guess
-        self.time_blocks = nn.ModuleList(Block(block) for _ in range(config.n_layers))
-        self.feature_blocks = nn.ModuleList(Block(block) for _ in range(config.n_layers))
+        self.time_blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
+        self.feature_blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
         self.norm = nn.LayerNorm(d)
         self.head_weight = nn.Parameter(torch.zeros(f, d))  # per-feature read-out of the correction
         self.head_bias = nn.Parameter(torch.zeros(f))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .training import BestEpoch, masked_mean
+from .training import BestEpoch, TrainingConfig, masked_mean
 
 MAX_VALIDATION_WINDOWS = 256
 BLOCKS_PER_LANE = 2  # candidate blocks per (window, feature); enough to reach a 45% hidden share
@@ -48,17 +48,12 @@ class SeriesData:
 
 
 @dataclass
-class SeriesTrainingConfig:
+class SeriesTrainingConfig(TrainingConfig):
+    """The table model's settings, with ``batch_size`` counted in windows, plus the window length
+    and how many windows make an epoch."""
+
     window: int
-    max_epochs: int
-    batch_size: int
     windows_per_epoch: int
-    learning_rate: float
-    masking: str
-    mask_rate: float
-    early_stopping: bool
-    validation_fraction: float
-    n_iter_no_change: int
 
 
 def gather_windows(data, series, starts, window):

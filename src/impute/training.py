@@ -7,6 +7,7 @@ kept. That makes early stopping measure the task itself rather than the training
 """
 
 import copy
+import sys
 from dataclasses import dataclass, field
 
 import torch
@@ -35,6 +36,16 @@ class TrainingHistory:
     loss_curve: list = field(default_factory=list)
     validation_scores: list = field(default_factory=list)
     best_epoch: int = 0
+
+
+def epoch_printer(label):
+    """An ``on_epoch`` callback for ``verbose``: one line per epoch on stderr."""
+
+    def report(epoch, train_loss, validation_score):
+        validation = "" if validation_score is None else f", {label} {validation_score:.4f}"
+        print(f"epoch {epoch + 1}: training loss {train_loss:.4f}{validation}", file=sys.stderr)
+
+    return report
 
 
 class BestEpoch:

@@ -81,8 +81,9 @@ def report(runs, methods):
     methods = [m for m in methods if m in set(results["method"])]
     seeds = ", ".join(map(str, sorted(results["seed"].unique())))
     rate = results["rate"].iloc[0]
-    lines = [f"Hidden: {rate:.0%} of observed points; z-scored units; each cell is the mean over the seeds run "
-             f"for it (seeds {seeds}; runs per cell at the end); lowest in bold.", ""]
+    caption = (f"Hidden: {rate:.0%} of observed points; z-scored units; each cell is the mean over the seeds run "
+               f"for it (seeds {seeds}; runs per cell at the end); lowest in bold.")
+    lines = [caption, ""]
     for metric in ("mae", "rmse", "mre"):
         table = results.pivot_table(index=["dataset", "pattern"], columns="method", values=metric)[methods]
         lines += [f"### {metric.upper()}", "", "| data set | pattern | " + " | ".join(methods) + " |",

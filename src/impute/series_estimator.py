@@ -9,8 +9,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .estimator import MODEL_SPACE_LIMIT, resolve_device
-from .series import BaseSeriesImputer
 from .model import ModelConfig
+from .series import BaseSeriesImputer
 from .series_model import SeriesTransformer
 from .series_training import SeriesData, SeriesTrainingConfig, fill_series, train_series
 from .training import epoch_printer

@@ -13,6 +13,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -539,6 +540,10 @@ def _terminate(signum, frame):
 def main():
     """Console-script entry point."""
     signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C is Python's alone: pyarrow's own handler, set around a CSV read, could raise a second
+    # KeyboardInterrupt while the first was being cleaned up, and the process then died of SIGINT
+    # (exit -2) instead of exiting 130. Batches are small, so a read still stops within one.
+    pa.enable_signal_handlers(False)
     try:
         app()
     except BrokenPipeError:

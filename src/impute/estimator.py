@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .base import BaseImputer
 from .model import CellTransformer, ModelConfig
 from .encoding import TableEncoder
-from .training import TrainingConfig, epoch_printer, predict, train
+from .training import TrainingConfig, TrainingHistory, epoch_printer, predict, train
 
 
 MODEL_SPACE_LIMIT = 1e4  # robust-scaled values of real data stay far inside; float32 overflows near 3e38
@@ -46,6 +46,39 @@ def auto_max_epochs(n_rows):
 def auto_batch_size(n_rows):
     """At least about 16 steps per epoch on small tables, at most 256 rows a step on large ones."""
     return int(min(256, max(16, -(-n_rows // 16))))
+
+
+def keep_network(imputer, model, history):
+    """Store a trained network and its training history on ``imputer`` (both estimators)."""
+    imputer.model_ = model
+    imputer.n_epochs_ = len(history.loss_curve)
+    imputer.best_epoch_ = history.best_epoch
+    imputer.loss_curve_ = history.loss_curve
+    imputer.validation_scores_ = history.validation_scores
+
+
+def export_network(imputer):
+    """The network's configuration, training history and weights, as model-file values."""
+    state = {
+        "model_config": asdict(imputer.model_.config),
+        "n_epochs_": imputer.n_epochs_,
+        "best_epoch_": imputer.best_epoch_,
+        "loss_curve_": imputer.loss_curve_,
+        "validation_scores_": imputer.validation_scores_,
+    }
+    state.update({f"model.{key}": value.cpu().numpy() for key, value in imputer.model_.state_dict().items()})
+    return state
+
+
+def import_network(imputer, state, network):
+    """Rebuild the ``network`` class from what ``export_network`` wrote, on the imputer's device."""
+    imputer.device_ = resolve_device(imputer.device)
+    model = network(ModelConfig(**state["model_config"]))
+    model.load_state_dict(
+        {key.removeprefix("model."): torch.as_tensor(value) for key, value in state.items() if key.startswith("model.")}
+    )
+    history = TrainingHistory(list(state["loss_curve_"]), list(state["validation_scores_"]), int(state["best_epoch_"]))
+    keep_network(imputer, model.to(imputer.device_), history)  # n_epochs_ is the length of the loss curve
 
 
 class TransformerImputer(BaseImputer):
@@ -294,11 +327,7 @@ class TransformerImputer(BaseImputer):
                 torch.Generator(self.device_).manual_seed(seed),
                 on_epoch or (epoch_printer("validation MSE") if self.verbose else None),
             )
-        self.model_ = model
-        self.n_epochs_ = len(history.loss_curve)
-        self.best_epoch_ = history.best_epoch
-        self.loss_curve_ = history.loss_curve
-        self.validation_scores_ = history.validation_scores
+        keep_network(self, model, history)
 
     def _to_model_space(self, columns):
         """Encoded values (0 where not visible) and the visible cells, as tensors on ``device_``.
@@ -324,29 +353,11 @@ class TransformerImputer(BaseImputer):
 
     def _export_state(self):
         state = super()._export_state()
-        if not hasattr(self, "model_"):
-            return state  # no column had an observed value: nothing was trained
-        state.update(
-            model_config=asdict(self.model_.config),
-            n_epochs_=self.n_epochs_,
-            best_epoch_=self.best_epoch_,
-            loss_curve_=self.loss_curve_,
-            validation_scores_=self.validation_scores_,
-        )
-        state.update({f"model.{key}": value.cpu().numpy() for key, value in self.model_.state_dict().items()})
+        if hasattr(self, "model_"):  # absent when no column had an observed value: nothing was trained
+            state.update(export_network(self))
         return state
 
     def _import_state(self, state):
         super()._import_state(state)
-        if "model_config" not in state:
-            return
-        self.device_ = resolve_device(self.device)
-        model = CellTransformer(ModelConfig(**state["model_config"]))
-        model.load_state_dict(
-            {key.removeprefix("model."): torch.as_tensor(value) for key, value in state.items() if key.startswith("model.")}
-        )
-        self.model_ = model.to(self.device_)
-        self.n_epochs_ = int(state["n_epochs_"])
-        self.best_epoch_ = int(state["best_epoch_"])
-        self.loss_curve_ = list(state["loss_curve_"])
-        self.validation_scores_ = list(state["validation_scores_"])
+        if "model_config" in state:
+            import_network(self, state, CellTransformer)

@@ -1,6 +1,5 @@
 """``TimeSeriesImputer``: the scikit-learn face of the time-series Transformer."""
 
-from dataclasses import asdict
 from numbers import Integral, Real
 
 import numpy as np
@@ -8,7 +7,13 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .estimator import MODEL_SPACE_LIMIT, resolve_device
+from .estimator import (
+    MODEL_SPACE_LIMIT,
+    export_network,
+    import_network,
+    keep_network,
+    resolve_device,
+)
 from .model import ModelConfig
 from .series import BaseSeriesImputer
 from .series_model import SeriesTransformer
@@ -254,11 +259,7 @@ class TimeSeriesImputer(BaseSeriesImputer):
                 model, data, config, torch.Generator(self.device_).manual_seed(seed),
                 on_epoch or (epoch_printer("validation MAE") if self.verbose else None),
             )
-        self.model_ = model
-        self.n_epochs_ = len(history.loss_curve)
-        self.best_epoch_ = history.best_epoch
-        self.loss_curve_ = history.loss_curve
-        self.validation_scores_ = history.validation_scores
+        keep_network(self, model, history)
 
     def _series_data(self, values, layout):
         """The series end to end in z-scores, with a padding row, on ``device_``."""
@@ -294,29 +295,19 @@ class TimeSeriesImputer(BaseSeriesImputer):
             "feature_names_in_": self.feature_names_in_.tolist(),
             "time_step_": self.time_step_,
             "window_": self.window_,
-            "n_epochs_": self.n_epochs_,
-            "best_epoch_": self.best_epoch_,
-            "loss_curve_": self.loss_curve_,
-            "validation_scores_": self.validation_scores_,
-            "model_config": asdict(self.model_.config),
+            **export_network(self),
         }
         for name in ("mean_", "scale_", "data_min_", "data_max_", "observed_features_"):
             state[name] = getattr(self, name)
-        state.update({f"model.{key}": value.cpu().numpy() for key, value in self.model_.state_dict().items()})
         return state
 
     def _import_state(self, state):
         self.features_ = list(state["features_"])
         self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
-        for name in ("time_step_", "n_epochs_", "best_epoch_", "window_", "loss_curve_", "validation_scores_"):
-            setattr(self, name, state[name])
+        self.time_step_ = float(state["time_step_"])
+        self.window_ = int(state["window_"])
         for name in ("mean_", "scale_", "data_min_", "data_max_"):
             setattr(self, name, np.asarray(state[name], dtype=np.float64))
         self.observed_features_ = np.asarray(state["observed_features_"], dtype=bool)
-        self.device_ = resolve_device(self.device)
-        model = SeriesTransformer(ModelConfig(**state["model_config"]))
-        model.load_state_dict(
-            {key.removeprefix("model."): torch.as_tensor(value) for key, value in state.items() if key.startswith("model.")}
-        )
-        self.model_ = model.to(self.device_)
+        import_network(self, state, SeriesTransformer)

@@ -103,15 +103,7 @@ def fit_file(path, *, method="dynamic", columns=None, exclude=(), categorical=()
     imputer = make_imputer(method, max_epochs=max_epochs, device=device, seed=seed)
     start = time.perf_counter()
     imputer.fit(frame, **({"on_epoch": on_epoch} if isinstance(imputer, TransformerImputer) else {}))
-    summary = {
-        "source": Path(path).name,
-        "method": method,
-        "rows": total,
-        "trained_rows": table.num_rows,
-        "columns": table.num_columns,
-        "missing_share": {name: float(frame[name].isna().mean()) for name in schema.modelled},
-        "seconds": time.perf_counter() - start,
-    }
+    summary = fit_summary(path, method, total, table, frame, schema.modelled, time.perf_counter() - start)
     if getattr(imputer, "validation_scores_", None):
         summary.update(
             epochs=imputer.n_epochs_,
@@ -119,6 +111,25 @@ def fit_file(path, *, method="dynamic", columns=None, exclude=(), categorical=()
             validation_rmse=math.sqrt(imputer.validation_scores_[imputer.best_epoch_]),
         )
     return FitResult(imputer, schema, summary)
+
+
+def fit_summary(path, method, rows, table, frame, modelled, seconds):
+    """What ``impute fit`` reports and stores in the model file, for tables and time series alike."""
+    return {
+        "source": Path(path).name,
+        "method": method,
+        "rows": rows,
+        "trained_rows": table.num_rows,
+        "columns": table.num_columns,
+        "missing_share": {name: float(frame[name].isna().mean()) for name in modelled},
+        "seconds": seconds,
+    }
+
+
+def refuse_overwrite(source, destination):
+    """A filled table never replaces its input."""
+    if str(destination) != STDOUT and Path(destination).resolve() == Path(source).resolve():
+        raise DataError(f"{source}: the output would overwrite the input; choose another output path")
 
 
 def schema_from_model(imputer, extra, path):
@@ -167,8 +178,7 @@ def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8
     >>> int(pd.read_csv(out)["occupation"].isna().sum())
     0
     """
-    if str(destination) != STDOUT and Path(destination).resolve() == Path(source).resolve():
-        raise DataError(f"{source}: the output would overwrite the input; choose another output path")
+    refuse_overwrite(source, destination)
     table_file = TableFile.open(source, sep, encoding)
     absent = [name for name in schema.modelled if name not in table_file.column_names]
     if absent:

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from .errors import DataError
 from .io import TableFile, file_format, write_table
-from .jobs import FitResult, model_frame
+from .jobs import FitResult, fit_summary, model_frame, refuse_overwrite
 from .schema import NA_VALUES, TableSchema, infer_schema, merge_filled, parse_column
 from .series_baselines import FILLERS, SeriesBaselineImputer
 from .series_estimator import TimeSeriesImputer
@@ -32,6 +32,7 @@ class SeriesFile:
     frame: pd.DataFrame  # time (and id) column, then the features
     table: pa.Table
     schema: TableSchema
+    delimiter: str  # of a CSV or TSV file, to write the filled file the same way
 
 
 def make_series_imputer(method, *, time_column, id_column, max_epochs="auto", device="auto", seed=0):
@@ -57,7 +58,8 @@ def read_series_file(path, *, time_column, id_column=None, columns=None, exclude
     """Read a whole time-series file; choose its features (the numeric ``columns``, default all,
     less ``exclude``) unless ``schema`` is given."""
     source = str(path)
-    table, _ = TableFile.open(path, sep, encoding).read()
+    table_file = TableFile.open(path, sep, encoding)
+    table, _ = table_file.read()
     if table.num_rows == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
     keys = [name for name in (time_column, id_column) if name is not None]
@@ -81,7 +83,7 @@ def read_series_file(path, *, time_column, id_column=None, columns=None, exclude
     frame = model_frame(table, schema, source)
     for position, name in enumerate(keys):
         frame.insert(position, name, _key_column(table, schema, name, source))
-    return SeriesFile(frame, table, schema)
+    return SeriesFile(frame, table, schema, table_file.delimiter)
 
 
 def fit_series_file(path, *, time_column, id_column=None, method="dynamic", columns=None, exclude=(), na_values=NA_VALUES,
@@ -104,15 +106,8 @@ def fit_series_file(path, *, time_column, id_column=None, method="dynamic", colu
                                   device=device, seed=seed)
     start = time.perf_counter()
     imputer.fit(read.frame, **({"on_epoch": on_epoch} if isinstance(imputer, TimeSeriesImputer) else {}))
-    summary = {
-        "source": Path(path).name,
-        "method": method,
-        "rows": read.table.num_rows,
-        "trained_rows": read.table.num_rows,
-        "columns": read.table.num_columns,
-        "missing_share": {name: float(read.frame[name].isna().mean()) for name in read.schema.modelled},
-        "seconds": time.perf_counter() - start,
-    }
+    summary = fit_summary(path, method, read.table.num_rows, read.table, read.frame, read.schema.modelled,
+                          time.perf_counter() - start)
     if getattr(imputer, "validation_scores_", None):
         summary.update(epochs=imputer.n_epochs_, best_epoch=imputer.best_epoch_ + 1,
                        validation_mae=imputer.validation_scores_[imputer.best_epoch_])
@@ -138,8 +133,7 @@ def fill_series_file(imputer, schema, source, destination, *, sep=None, encoding
     >>> int(pd.read_csv(out)["AFG"].isna().sum()), int(pd.read_csv(source)["AFG"].isna().sum())
     (0, 2)
     """
-    if str(destination) != "-" and Path(destination).resolve() == Path(source).resolve():
-        raise DataError(f"{source}: the output would overwrite the input; choose another output path")
+    refuse_overwrite(source, destination)
     read = read_series_file(source, time_column=imputer.time_column, id_column=imputer.id_column, sep=sep,
                             encoding=encoding, schema=schema)
     missing = read.frame[schema.modelled].isna().to_numpy()
@@ -150,7 +144,7 @@ def fill_series_file(imputer, schema, source, destination, *, sep=None, encoding
         i = read.table.schema.get_field_index(name)
         columns[i] = merge_filled(columns[i], filled[name].to_numpy(), missing[:, j], schema.kinds[name], as_text)
     batch = pa.record_batch(columns, names=read.table.column_names)
-    return write_table(destination, batch.schema, [batch], TableFile.open(source, sep, encoding).delimiter)
+    return write_table(destination, batch.schema, [batch], read.delimiter)
 
 
 def evaluate_series_file(path, *, time_column, id_column=None, methods=("dynamic", "static", "linear"), patterns=PATTERNS,

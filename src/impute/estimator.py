@@ -30,6 +30,8 @@ def resolve_device(device):
     return resolved
 
 
+MAX_REFERENCE_ROWS = 4096  # rows searched for neighbours: a (batch x rows) distance matrix per step
+
 EPOCH_ROW_BUDGET = 600_000  # rows seen in training; 100 epochs of 6,000 rows, 300 of 2,000
 
 
@@ -88,7 +90,9 @@ class TransformerImputer(BaseImputer):
     attention runs across the columns of the row. During ``fit`` the model hides cells that are
     observed and learns to predict them; with ``masking="dynamic"`` a fresh mask is drawn for
     every batch, so across epochs each observed cell is predicted from many different contexts.
-    A fixed set of held-out observed cells drives early stopping and the best epoch is kept.
+    A fixed set of held-out observed cells drives early stopping and the best epoch is kept;
+    they also set how much of each numeric gap's fill comes from the mean of the nearest training
+    rows (``n_neighbors``), which bring in what rows like this one say.
     ``transform`` fills only the missing cells; observed cells are returned bit-identical.
 
     Parameters
@@ -108,6 +112,12 @@ class TransformerImputer(BaseImputer):
         Attention heads; must divide ``d_model``.
     n_layers : int, default=2
         Transformer blocks.
+    n_neighbors : int, default=5
+        Each numeric gap's fill is blended with the mean of its column over the ``n_neighbors``
+        training rows nearest to its row (on the numeric cells the row shows) that observe it.
+        Each column's share of that mean, between 0 and 1, is the one that best fills the
+        held-out cells, so it needs ``early_stopping``. Up to 4,096 training rows are kept in the
+        fitted model for the search. 0 turns it off.
     max_epochs : int or "auto", default="auto"
         Upper bound on passes over the training rows; ``"auto"`` uses
         ``min(300, max(100, 600_000 / n_samples))``: 300 for up to 2,000 rows, 100 from 6,000.
@@ -206,6 +216,7 @@ class TransformerImputer(BaseImputer):
         "d_model": [Interval(Integral, 1, None, closed="left")],
         "n_heads": [Interval(Integral, 1, None, closed="left")],
         "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 0, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -227,6 +238,7 @@ class TransformerImputer(BaseImputer):
         d_model=64,
         n_heads=4,
         n_layers=2,
+        n_neighbors=5,
         max_epochs="auto",
         batch_size="auto",
         learning_rate=1e-3,
@@ -254,6 +266,7 @@ class TransformerImputer(BaseImputer):
         self.d_model = d_model
         self.n_heads = n_heads
         self.n_layers = n_layers
+        self.n_neighbors = n_neighbors
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -306,6 +319,7 @@ class TransformerImputer(BaseImputer):
             validation_fraction=self.validation_fraction,
             n_iter_no_change=self.n_iter_no_change,
         )
+        n_neighbors = self.n_neighbors if self.early_stopping else 0  # the held-out cells set the hint's share
         cuda_devices = [self.device_] if self.device_.type == "cuda" else []
         with torch.random.fork_rng(devices=cuda_devices):
             torch.manual_seed(seed)
@@ -317,6 +331,8 @@ class TransformerImputer(BaseImputer):
                     n_layers=self.n_layers,
                     d_ff=2 * self.d_model,
                     cardinalities=tuple(self.encoder_.cardinalities),
+                    n_neighbors=n_neighbors,
+                    reference_rows=min(len(values), MAX_REFERENCE_ROWS) if n_neighbors else 0,
                 )
             ).to(self.device_)
             history = train(

@@ -8,6 +8,11 @@ every row has the same number of tokens and a batch is one dense tensor. Attenti
 read every other column of the same row; rows never interact, so a row's imputation does not
 depend on which other rows share its batch.
 
+Rows like a row carry evidence that its own columns do not (what nearest-neighbour imputers use).
+The model keeps up to ``reference_rows`` training rows and, after training, blends each numeric
+gap's prediction with the mean of that column over the row's nearest reference rows, in a share
+per column measured on held-out cells (``neighbour_hint``, ``hint_share``).
+
 Numeric columns are read out by a per-column linear head; categorical columns score every
 category of their slice against the token, with read-out vectors of their own (tying them to the
 input embeddings measured worse: baseball's league was recovered 53% of the time tied, 85% untied).
@@ -22,6 +27,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+CANDIDATES_PER_NEIGHBOR = 4  # nearest rows searched per neighbour wanted, so most columns find k that observe them
+
 
 @dataclass
 class ModelConfig:
@@ -32,6 +39,8 @@ class ModelConfig:
     d_ff: int = 128
     dropout: float = 0.0
     cardinalities: tuple = ()  # categories per column, 0 for numeric columns; empty: all numeric
+    n_neighbors: int = 0  # reference rows averaged into each numeric gap's hint; 0: no hint
+    reference_rows: int = 0  # training rows kept to search for neighbours
 
 
 class SelfAttention(nn.Module):
@@ -107,6 +116,56 @@ class CellTransformer(nn.Module):
         self.category = nn.Parameter(0.02 * torch.randn(n_categories, d))  # (K, D) input embeddings
         self.category_head = nn.Parameter(torch.randn(n_categories, d) / d**0.5)  # (K, D) read-out
         self.category_bias = nn.Parameter(torch.zeros(n_categories))  # (K,)
+        if config.n_neighbors:
+            self.register_buffer("reference_values", torch.zeros(config.reference_rows, f))  # (R, F)
+            self.register_buffer("reference_observed", torch.zeros(config.reference_rows, f, dtype=torch.bool))  # (R, F)
+            self.register_buffer("hint_share", torch.zeros(f))  # (F,) weight of the hint in each column's fill
+
+    def remember(self, values, observed, generator):
+        """Keep up to ``reference_rows`` training rows to search for neighbours.
+
+        Returns (N,) each training row's position among the kept rows, -1 for rows not kept, so
+        that a held-out row is never its own neighbour (its held-out cells are in the reference).
+        """
+        n = len(values)
+        kept = torch.arange(n, device=values.device)
+        if n > self.config.reference_rows:
+            kept = torch.randperm(n, device=values.device, generator=generator)[: self.config.reference_rows].sort().values
+        self.reference_values.copy_(values[kept])
+        self.reference_observed.copy_(observed[kept])
+        positions = torch.full((n,), -1, dtype=torch.long, device=values.device)
+        return positions.index_copy_(0, kept, torch.arange(len(kept), device=values.device))
+
+    def neighbour_hint(self, values, visible, exclude=None):
+        """Per numeric cell, the mean of the ``n_neighbors`` nearest reference rows that observe it;
+        ``exclude`` (B,) is each row's own position among them (-1: none), never a neighbour.
+
+        Distance is the mean squared difference over the numeric columns both rows show, as in
+        ``KNNImputer``. Attention reads one row at a time; the hint brings in the rows like it,
+        and ``hint_share`` (set after training, on the held-out cells) says how much of it each
+        column's fill takes. Showing the hint to the network as an input instead measured worse:
+        the network leant on it early and stopped at a higher validation error
+        (benchmarks/EXPERIMENTS.md).
+
+        Returns ``hint`` (B, F) and ``found`` (B, F), False where no candidate observes the cell.
+        """
+        k = self.config.n_neighbors
+        numeric = ~self.categorical  # (F,)
+        query = (visible & numeric).float()  # (B, F)
+        seen = (self.reference_observed & numeric).float()  # (R, F)
+        x, r = values * query, self.reference_values * seen  # (B, F), (R, F)
+        squares = x.square() @ seen.T + query @ r.square().T - 2 * x @ r.T  # (B, R) summed over shared columns
+        shared = query @ seen.T  # (B, R)
+        distance = torch.where(shared > 0, squares.clamp(min=0) / shared.clamp(min=1), float("inf"))  # (B, R)
+        if exclude is not None:
+            own = torch.arange(distance.shape[1], device=values.device) == exclude[:, None]  # (B, R)
+            distance = distance.masked_fill(own, float("inf"))
+        near, rows = distance.topk(min(CANDIDATES_PER_NEIGHBOR * k, distance.shape[1]), dim=1, largest=False)  # (B, M)
+        present = self.reference_observed[rows] & numeric & near.isfinite()[..., None]  # (B, M, F)
+        use = present & (present.cumsum(1) <= k)  # the first k candidates observing each column
+        count = use.sum(1)  # (B, F)
+        hint = (use * self.reference_values[rows]).sum(1) / count.clamp(min=1)  # (B, F)
+        return hint, count > 0
 
     def forward(self, values, visible):
         """Predict all cells.
@@ -137,6 +196,9 @@ class CellTransformer(nn.Module):
             x = block(x)  # (B, F, D)
         x = self.norm(x)
         numeric = (x * self.head_weight).sum(-1) + self.head_bias  # (B, F)
+        if self.config.n_neighbors and self.hint_share.any():
+            hint, found = self.neighbour_hint(values, visible)  # (B, F), (B, F)
+            numeric = torch.lerp(numeric, hint, self.hint_share * found)  # (B, F)
         logits = x[:, self.categorical_columns] @ self.category_head.T + self.category_bias  # (B, C, K)
         return numeric, logits.masked_fill(~self.allowed, float("-inf"))
 

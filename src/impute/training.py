@@ -88,6 +88,11 @@ class BestEpoch:
         return self.history
 
 
+def _batches(n_rows):
+    """Row slices of ``PREDICT_BATCH_ROWS`` for predicting without gradients."""
+    return [slice(start, start + PREDICT_BATCH_ROWS) for start in range(0, n_rows, PREDICT_BATCH_ROWS)]
+
+
 def masked_mean(errors, cells):
     """Mean of ``errors`` over ``cells`` (BoolTensor of the same shape); 0 when no cell is selected."""
     return (errors * cells).sum() / cells.sum().clamp(min=1)
@@ -101,12 +106,7 @@ def predict(model, values, visible):
     """
     model.eval()
     with torch.inference_mode():
-        return torch.cat(
-            [
-                model.decode(model(values[start : start + PREDICT_BATCH_ROWS], visible[start : start + PREDICT_BATCH_ROWS]))
-                for start in range(0, len(values), PREDICT_BATCH_ROWS)
-            ]
-        )
+        return torch.cat([model.decode(model(values[part], visible[part])) for part in _batches(len(values))])
 
 
 def column_weights(model, values, observed):
@@ -133,12 +133,30 @@ def validation_loss(model, values, visible, cells, weights):
     model.eval()
     total, count = 0.0, 0
     with torch.inference_mode():
-        for start in range(0, len(values), PREDICT_BATCH_ROWS):
-            part = slice(start, start + PREDICT_BATCH_ROWS)
+        for part in _batches(len(values)):
             loss = model.cell_loss(model(values[part], visible[part]), values[part]) * weights
             total += (loss * cells[part]).sum().item()
             count += cells[part].sum().item()
     return total / max(count, 1)
+
+
+def fit_hint_share(model, values, visible, cells, positions):
+    """Set each numeric column's ``hint_share``: the blend of network and neighbours that best
+    fills the held-out ``cells`` (N, F) from ``visible`` (N, F), by least squares, within [0, 1].
+
+    The two fill the same cells from different evidence (the row's other columns, rows like it),
+    so their errors partly cancel; the held-out cells say by how much, per column. ``positions``
+    (N,) keeps each row from being its own neighbour.
+    """
+    model.eval()
+    with torch.inference_mode():
+        network = torch.cat([model(values[part], visible[part])[0] for part in _batches(len(values))])  # (N, F), share still 0
+        hints = [model.neighbour_hint(values[part], visible[part], positions[part]) for part in _batches(len(values))]
+    hint, found = (torch.cat(parts) for parts in zip(*hints))  # (N, F), (N, F)
+    scored = cells & found  # (N, F)
+    gap, error = (hint - network) * scored, (values - network) * scored  # (N, F)
+    share = (gap * error).sum(0) / (gap * gap).sum(0).clamp(min=1e-12)  # (F,)
+    model.hint_share.copy_(share.clamp(0, 1))
 
 
 def split_validation(observed, config, generator):
@@ -208,4 +226,14 @@ def train(model, values, observed, config, generator, on_epoch=None):
             )
         if keeper.end_epoch(epoch, epoch_loss.item() / n_rows, score):
             break
-    return keeper.finish()
+    history = keeper.finish()
+    if model.config.n_neighbors and len(validation_rows):
+        positions = model.remember(values, observed, generator)  # (N,)
+        fit_hint_share(
+            model,
+            values[validation_rows],
+            train_observed[validation_rows],
+            validation[validation_rows],
+            positions[validation_rows],
+        )
+    return history

@@ -1,0 +1,105 @@
+"""The nearest-neighbour hint: what each hidden cell is shown besides the rest of its row."""
+
+import numpy as np
+import torch
+from sklearn.impute import KNNImputer
+
+from impute import TransformerImputer
+from impute.model import CellTransformer, ModelConfig
+
+from tables import hide
+
+
+def remembering_model(X, n_neighbors, reference_rows=None, cardinalities=()):
+    """A CellTransformer that has kept the rows of ``X`` (NaN: not observed) as its reference."""
+    values = torch.as_tensor(np.nan_to_num(X), dtype=torch.float32)
+    observed = torch.as_tensor(~np.isnan(X))
+    config = ModelConfig(
+        n_features=X.shape[1],
+        d_model=8,
+        n_heads=2,
+        cardinalities=cardinalities,
+        n_neighbors=n_neighbors,
+        reference_rows=reference_rows or len(X),
+    )
+    model = CellTransformer(config)
+    positions = model.remember(values, observed, torch.Generator().manual_seed(0))
+    return model, values, observed, positions
+
+
+def test_hint_is_the_mean_of_the_k_nearest_rows_that_observe_the_cell_as_knn_imputer_fills_it():
+    X, _ = hide(np.random.default_rng(0).normal(size=(60, 5)), 0.2, seed=3)
+    model, values, observed, _ = remembering_model(X, n_neighbors=3)
+    hint, found = model.neighbour_hint(values, observed)
+    expected = KNNImputer(n_neighbors=3).fit_transform(X)
+    gaps = np.isnan(X)
+    assert found.numpy()[gaps].all()
+    np.testing.assert_allclose(hint.numpy()[gaps], expected[gaps], rtol=1e-4, atol=1e-5)
+
+
+def test_a_training_row_never_reads_its_own_hidden_cells_through_the_hint():
+    X = np.array([[0.0, 100.0], [0.5, 1.0], [0.7, 3.0], [10.0, -50.0]])
+    model, values, observed, positions = remembering_model(X, n_neighbors=1)
+    visible = observed.clone()
+    visible[0, 1] = False  # row 0 hides its second cell, as a training mask would
+    hint, _ = model.neighbour_hint(values[:1], visible[:1], positions[:1])
+    assert hint[0, 1].item() == 1.0  # the nearest row other than itself
+    hint_with_self, _ = model.neighbour_hint(values[:1], visible[:1])
+    assert hint_with_self[0, 1].item() == 100.0  # without the exclusion it would leak
+
+
+def test_categorical_columns_get_no_hint_and_do_not_count_in_distances():
+    X = np.array([[0.0, 1.0, 5.0], [0.0, 0.0, 7.0], [9.0, 1.0, 2.0]])
+    model, values, observed, positions = remembering_model(X, n_neighbors=1, cardinalities=(0, 2, 0))
+    visible = observed.clone()
+    visible[0, 2] = False
+    hint, found = model.neighbour_hint(values[:1], visible[:1], positions[:1])
+    assert not found[0, 1]
+    assert hint[0, 2].item() == 7.0  # row 1 matches on the numeric column though its category differs
+
+
+def test_reference_is_a_sample_of_the_training_rows_when_the_table_is_large():
+    X = np.arange(40.0).reshape(20, 2)
+    model, _, _, positions = remembering_model(X, n_neighbors=2, reference_rows=8)
+    kept = (positions >= 0).nonzero().squeeze(1)
+    assert len(kept) == 8
+    np.testing.assert_array_equal(model.reference_values.numpy(), X[kept.numpy()])
+    assert sorted(positions[kept].tolist()) == list(range(8))
+
+
+def test_rows_with_nothing_to_compare_get_no_hint_and_are_still_filled():
+    X = np.random.default_rng(1).normal(size=(50, 3))
+    X[:5] = np.nan
+    model, values, observed, _ = remembering_model(X, n_neighbors=3)
+    _, found = model.neighbour_hint(values[:5], observed[:5])
+    assert not found.any()
+    filled = TransformerImputer(d_model=16, n_heads=2, max_epochs=3, random_state=0).fit_transform(X)
+    assert np.isfinite(filled).all()
+
+
+def tight_clusters(n_rows=800, seed=0):
+    """Rows near one of 40 centres: the rows like a row say more than its other columns do."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(40, 6))
+    return centres[rng.integers(40, size=n_rows)] + 0.05 * rng.normal(size=(n_rows, 6))
+
+
+def test_the_hint_takes_most_of_the_fill_on_tight_clusters_and_lowers_the_error():
+    X = tight_clusters()
+    X_missing, hidden = hide(X, 0.3, seed=0)
+
+    def fitted(n_neighbors):
+        imputer = TransformerImputer(d_model=32, max_epochs=40, n_neighbors=n_neighbors, random_state=0)
+        return imputer, np.sqrt(np.mean((imputer.fit_transform(X_missing) - X)[hidden] ** 2))
+
+    with_hint, error = fitted(5)
+    assert (with_hint.model_.hint_share > 0.5).all()
+    assert error < 0.8 * fitted(0)[1]
+
+
+def test_without_held_out_cells_no_hint_is_used_and_no_rows_are_kept():
+    X_missing, _ = hide(tight_clusters(200), 0.3, seed=0)
+    imputer = TransformerImputer(d_model=16, n_heads=2, max_epochs=3, early_stopping=False, random_state=0)
+    imputer.fit(X_missing)
+    assert imputer.model_.config.n_neighbors == 0
+    assert not any("reference" in key for key in imputer.model_.state_dict())

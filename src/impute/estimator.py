@@ -30,7 +30,7 @@ def resolve_device(device):
     return resolved
 
 
-MAX_REFERENCE_ROWS = 4096  # rows searched for neighbours: a (batch x rows) distance matrix per step
+MAX_REFERENCE_ROWS = 4096  # rows searched for neighbours: a (batch x rows) distance matrix per fill batch
 
 EPOCH_ROW_BUDGET = 600_000  # rows seen in training; 100 epochs of 6,000 rows, 300 of 2,000
 

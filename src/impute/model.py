@@ -196,7 +196,7 @@ class CellTransformer(nn.Module):
             x = block(x)  # (B, F, D)
         x = self.norm(x)
         numeric = (x * self.head_weight).sum(-1) + self.head_bias  # (B, F)
-        if self.config.n_neighbors and self.hint_share.any():
+        if self.config.n_neighbors and not self.training and self.hint_share.any():  # share is 0 while training
             hint, found = self.neighbour_hint(values, visible)  # (B, F), (B, F)
             numeric = torch.lerp(numeric, hint, self.hint_share * found)  # (B, F)
         logits = x[:, self.categorical_columns] @ self.category_head.T + self.category_bias  # (B, C, K)

@@ -90,9 +90,11 @@ class TransformerImputer(BaseImputer):
     attention runs across the columns of the row. During ``fit`` the model hides cells that are
     observed and learns to predict them; with ``masking="dynamic"`` a fresh mask is drawn for
     every batch, so across epochs each observed cell is predicted from many different contexts.
-    A fixed set of held-out observed cells drives early stopping and the best epoch is kept;
-    they also set how much of each numeric gap's fill comes from the mean of the nearest training
-    rows (``n_neighbors``), which bring in what rows like this one say.
+    Training keeps a running average of the weights, which validates better than the weights of
+    any one step. A fixed set of held-out observed cells scores the average after every epoch,
+    drives early stopping (the best epoch's average is kept) and sets how much of each numeric
+    gap's fill comes from the mean of the nearest training rows (``n_neighbors``), which bring in
+    what rows like this one say.
     ``transform`` fills only the missing cells; observed cells are returned bit-identical.
 
     Parameters
@@ -176,8 +178,8 @@ class TransformerImputer(BaseImputer):
     loss_curve_ : list of float
         Mean training loss on the hidden cells, per epoch.
     validation_scores_ : list of float
-        Mean squared error on the held-out cells (scaled units), per epoch; empty without
-        early stopping.
+        Mean squared error on the held-out cells (scaled units) of the averaged weights, per
+        epoch; empty without early stopping.
     empty_features_ : ndarray of shape (n_features_in_,), dtype=bool
         Columns with no observed value during ``fit``.
     indicator_ : MissingIndicator or None

@@ -1,0 +1,43 @@
+"""The training loop keeps the running average of the weights, at its best epoch."""
+
+import numpy as np
+import pytest
+import torch
+
+from impute.model import CellTransformer, ModelConfig
+from impute.training import TrainingConfig, WeightAverage, split_validation, train, validation_loss
+
+from tables import hide, structured_table
+
+
+def test_weight_average_forgets_fast_at_first_then_at_the_decay_rate():
+    model = torch.nn.Linear(1, 1, bias=False)
+    average = WeightAverage(model, decay=0.6)
+    expected = model.weight.item()
+    for step, value in enumerate([1.0, -2.0, 3.0, 5.0, 0.5, 4.0], start=1):
+        with torch.no_grad():
+            model.weight.fill_(value)
+        average.update()
+        keep = min(0.6, (1 + step) / (10 + step))
+        expected = keep * expected + (1 - keep) * value
+    assert average.model.weight.item() == pytest.approx(expected)
+    assert model.weight.item() == 4.0  # the followed model is left alone
+
+
+def test_trained_model_holds_the_averaged_weights_that_scored_best():
+    X_missing, _ = hide(structured_table(n_rows=300, seed=0), 0.2, seed=0)
+    observed = torch.as_tensor(~np.isnan(X_missing))
+    values = torch.as_tensor(X_missing, dtype=torch.float32).nan_to_num(0.0)
+    config = TrainingConfig(
+        max_epochs=200, batch_size=32, learning_rate=1e-2, masking="dynamic", mask_rate=0.3,
+        early_stopping=True, validation_fraction=0.1, n_iter_no_change=3,
+    )
+    torch.manual_seed(0)
+    model = CellTransformer(ModelConfig(n_features=values.shape[1], d_model=16, n_heads=2, d_ff=32))
+    history = train(model, values, observed, config, torch.Generator().manual_seed(0))
+
+    _, validation, rows = split_validation(observed, config, torch.Generator().manual_seed(0))
+    visible = (observed & ~validation)[rows]
+    score = validation_loss(model, values[rows], visible, validation[rows], torch.ones(values.shape[1]))
+    assert history.best_epoch < len(history.validation_scores) - 1  # a later epoch was not kept
+    assert score == pytest.approx(history.validation_scores[history.best_epoch], rel=1e-5)

@@ -48,6 +48,16 @@ def test_a_training_row_never_reads_its_own_hidden_cells_through_the_hint():
     assert hint_with_self[0, 1].item() == 100.0  # without the exclusion it would leak
 
 
+def test_the_hint_does_not_depend_on_how_many_rows_are_searched_at_once(monkeypatch):
+    X, _ = hide(np.random.default_rng(2).normal(size=(60, 4)), 0.3, seed=1)
+    model, values, observed, positions = remembering_model(X, n_neighbors=3)
+    whole = model.neighbour_hint(values, observed, positions)
+    monkeypatch.setattr("impute.model.DISTANCE_CHUNK_CELLS", 7 * len(X))  # chunks of 7 rows, the last one short
+    chunked = model.neighbour_hint(values, observed, positions)
+    for expected, got in zip(whole, chunked):
+        torch.testing.assert_close(got, expected)
+
+
 def test_categorical_columns_get_no_hint_and_do_not_count_in_distances():
     X = np.array([[0.0, 1.0, 5.0], [0.0, 0.0, 7.0], [9.0, 1.0, 2.0]])
     model, values, observed, positions = remembering_model(X, n_neighbors=1, cardinalities=(0, 2, 0))

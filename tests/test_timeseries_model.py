@@ -146,10 +146,11 @@ def test_learns_what_interpolation_cannot_see_across_features():
     t = np.arange(1000)
     x = np.sin(t / 7.0) + 0.5 * np.sin(t / 2.3)
     frame = pd.DataFrame({"t": t, "x": x, "y": x + rng.normal(0, 0.05, len(t)), "z": np.cos(t / 11.0)})
-    settings = {"max_epochs": 8, "window_length": 48, "d_model": 32, "random_state": 0}
+    # 16 epochs: the averaged weights lag the learning ones, and after 8 they had not caught up (0.57)
+    settings = {"max_epochs": 16, "window_length": 48, "d_model": 32, "random_state": 0}
     model = evaluate_series(TimeSeriesImputer(**settings), frame, time_column="t", pattern="blocks", seed=0)
     linear = evaluate_series(SeriesBaselineImputer(), frame, time_column="t", pattern="blocks", seed=0)
-    assert model["mae"] < 0.6 * linear["mae"]  # measured: 0.47 against 0.90
+    assert model["mae"] < 0.6 * linear["mae"]  # measured: 0.43 against 0.90
 
 
 def test_cli_fits_and_fills_a_long_file_of_several_series(tmp_path):

@@ -1,10 +1,13 @@
-"""The training loop keeps the running average of the weights, at its best epoch."""
+"""The training loops, for tables and for series, keep the running average of the weights at its best epoch."""
 
 import numpy as np
 import pytest
 import torch
 
 from impute.model import CellTransformer, ModelConfig
+from impute.series_model import SeriesTransformer
+from impute.series_training import SeriesData, SeriesTrainingConfig, gather_windows, predict_windows, train_series
+from impute.series_training import split_validation as split_series_validation
 from impute.training import TrainingConfig, WeightAverage, split_validation, train, validation_loss
 
 from tables import hide, structured_table
@@ -41,3 +44,32 @@ def test_trained_model_holds_the_averaged_weights_that_scored_best():
     score = validation_loss(model, values[rows], visible, validation[rows], torch.ones(values.shape[1]))
     assert history.best_epoch < len(history.validation_scores) - 1  # a later epoch was not kept
     assert score == pytest.approx(history.validation_scores[history.best_epoch], rel=1e-5)
+
+
+def test_trained_series_model_holds_the_averaged_weights_that_scored_best():
+    rng = np.random.default_rng(0)
+    t = np.arange(600)
+    x = np.sin(t / 7.0) + 0.5 * np.sin(t / 2.3)
+    table = np.column_stack([x, x + rng.normal(0, 0.05, len(t)), np.cos(t / 11.0)])  # (N, F)
+    data = SeriesData(
+        values=torch.as_tensor(np.vstack([table, np.zeros((1, 3))]), dtype=torch.float32),
+        observed=torch.cat([torch.ones(len(t), 3, dtype=torch.bool), torch.zeros(1, 3, dtype=torch.bool)]),
+        times=torch.as_tensor(np.append(t, 0.0), dtype=torch.float32),
+        offsets=torch.tensor([0]),
+        lengths=torch.tensor([len(t)]),
+    )
+    config = SeriesTrainingConfig(
+        max_epochs=200, batch_size=8, learning_rate=1e-2, masking="dynamic", mask_rate=0.2,
+        early_stopping=True, validation_fraction=0.1, n_iter_no_change=5, window=24, windows_per_epoch=64,
+    )
+    torch.manual_seed(0)
+    model = SeriesTransformer(ModelConfig(n_features=3, d_model=16, n_heads=2, d_ff=32))
+    history = train_series(model, data, config, torch.Generator().manual_seed(0))
+
+    train_observed, windows = split_series_validation(data, config, torch.Generator().manual_seed(0))
+    index, _, _ = gather_windows(data, *windows, config.window)
+    cells = data.observed[index] & ~train_observed[index]  # (V, L, F) held-out cells
+    predicted = predict_windows(model, data, train_observed, *windows, config.window)
+    score = ((predicted - data.values[index]).abs() * cells).sum() / cells.sum()
+    assert 0 <= history.best_epoch < len(history.validation_scores) - 1  # trained, and a later epoch was not kept
+    assert score.item() == pytest.approx(history.validation_scores[history.best_epoch], rel=1e-5)

@@ -72,6 +72,7 @@ class TimeSeriesImputer(BaseSeriesImputer):
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the observed cells of up to 256 windows and stop when
         their error has not improved for ``n_iter_no_change`` epochs, restoring the best epoch.
+        What is scored and kept is a running average of the weights, as in ``TransformerImputer``.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     extrapolate : bool, default=False
@@ -107,10 +108,11 @@ class TimeSeriesImputer(BaseSeriesImputer):
         The window length used.
     device_ : torch.device
     n_epochs_, best_epoch_ : int
-        Epochs run, and the (0-based) epoch whose weights were kept: -1 when none validated
+        Epochs run, and the (0-based) epoch whose averaged weights were kept: -1 when none validated
         better than the untrained network, which is linear interpolation.
     loss_curve_, validation_scores_ : list of float
-        Mean absolute error (z-scores) on the hidden cells and on the held-out cells, per epoch.
+        Mean absolute error (z-scores) on the hidden cells and, with the averaged weights, on the
+        held-out cells, per epoch.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
 

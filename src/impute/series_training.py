@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .training import BestEpoch, TrainingConfig, masked_mean
+from .training import BestEpoch, TrainingConfig, WeightAverage, masked_mean
 
 MAX_VALIDATION_WINDOWS = 256
 BLOCKS_PER_LANE = 2  # candidate blocks per (window, feature); enough to reach a 45% hidden share
@@ -143,7 +143,7 @@ def predict_windows(model, data, visible, series, starts, window):
 
 
 def train_series(model, data, config, generator, on_epoch=None):
-    """Fit ``model`` to recover hidden observed cells of windows; keep the best epoch's weights.
+    """Fit ``model`` to recover hidden observed cells of windows; keep the best epoch's averaged weights.
 
     The loss and the validation score are absolute errors, as in SAITS: sensor series have heavy
     tails (pollution spikes), and a squared loss pulls every correction towards them. Measured on
@@ -165,10 +165,11 @@ def train_series(model, data, config, generator, on_epoch=None):
         v_index, _, _ = gather_windows(data, *validation_windows, config.window)
         v_cells = data.observed[v_index] & ~train_observed[v_index]  # (V, L, F)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
-    keeper = BestEpoch(model, config.n_iter_no_change, on_epoch)
+    average = WeightAverage(model)  # scored and kept instead of the last step's weights, as for tables
+    keeper = BestEpoch(average.model, config.n_iter_no_change, on_epoch)
 
     def validation_score():
-        predicted = predict_windows(model, data, train_observed, *validation_windows, config.window)
+        predicted = predict_windows(average.model, data, train_observed, *validation_windows, config.window)
         return masked_mean((predicted - data.values[v_index]).abs(), v_cells).item()
 
     if validation_windows is not None:
@@ -192,11 +193,14 @@ def train_series(model, data, config, generator, on_epoch=None):
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            average.update()
             epoch_loss += loss.detach() * count
         score = None if validation_windows is None else validation_score()
         if keeper.end_epoch(epoch, epoch_loss.item() / config.windows_per_epoch, score):
             break
-    return keeper.finish()
+    history = keeper.finish()
+    model.load_state_dict(average.model.state_dict())
+    return history
 
 
 def stitching_plan(length, window):

@@ -17,6 +17,15 @@ def structured_table(n_rows=400, seed=0):
     return np.column_stack(columns)
 
 
+def coupled_series(n_steps, seed=0):
+    """Three features over ``n_steps`` steps: x, y = x + noise, and an unrelated z. A block of x
+    hidden while y shows is what interpolation in time cannot recover and attention over features can."""
+    t = np.arange(n_steps)
+    x = np.sin(t / 7.0) + 0.5 * np.sin(t / 2.3)
+    y = x + np.random.default_rng(seed).normal(0, 0.05, n_steps)
+    return np.column_stack([x, y, np.cos(t / 11.0)])  # (n_steps, 3)
+
+
 def hide(X, rate, seed=1):
     """Return a copy of ``X`` with a random ``rate`` of cells set to NaN, and the mask of those cells."""
     hidden = np.random.default_rng(seed).random(X.shape) < rate

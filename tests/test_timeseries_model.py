@@ -8,6 +8,7 @@ import pytest
 import torch
 from runner import invoke
 from sklearn.base import clone
+from tables import coupled_series
 
 from impute import DataError, TimeSeriesImputer, load_model, save_model
 from impute.series_baselines import SeriesBaselineImputer
@@ -142,10 +143,8 @@ def test_transform_refuses_other_columns_and_duplicate_times():
 def test_learns_what_interpolation_cannot_see_across_features():
     """Blocks of x are hidden while y = x + noise stays observed: interpolation in time cannot
     recover them and the network, which also attends over features, must."""
-    rng = np.random.default_rng(0)
-    t = np.arange(1000)
-    x = np.sin(t / 7.0) + 0.5 * np.sin(t / 2.3)
-    frame = pd.DataFrame({"t": t, "x": x, "y": x + rng.normal(0, 0.05, len(t)), "z": np.cos(t / 11.0)})
+    x, y, z = coupled_series(1000).T
+    frame = pd.DataFrame({"t": np.arange(1000), "x": x, "y": y, "z": z})
     # 16 epochs: the averaged weights lag the learning ones, and after 8 they had not caught up (0.57)
     settings = {"max_epochs": 16, "window_length": 48, "d_model": 32, "random_state": 0}
     model = evaluate_series(TimeSeriesImputer(**settings), frame, time_column="t", pattern="blocks", seed=0)

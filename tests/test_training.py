@@ -8,9 +8,9 @@ from impute.model import CellTransformer, ModelConfig
 from impute.series_model import SeriesTransformer
 from impute.series_training import SeriesData, SeriesTrainingConfig, gather_windows, predict_windows, train_series
 from impute.series_training import split_validation as split_series_validation
-from impute.training import TrainingConfig, WeightAverage, split_validation, train, validation_loss
+from impute.training import TrainingConfig, WeightAverage, masked_mean, split_validation, train, validation_loss
 
-from tables import hide, structured_table
+from tables import coupled_series, hide, structured_table
 
 
 def test_weight_average_forgets_fast_at_first_then_at_the_decay_rate():
@@ -47,16 +47,14 @@ def test_trained_model_holds_the_averaged_weights_that_scored_best():
 
 
 def test_trained_series_model_holds_the_averaged_weights_that_scored_best():
-    rng = np.random.default_rng(0)
-    t = np.arange(600)
-    x = np.sin(t / 7.0) + 0.5 * np.sin(t / 2.3)
-    table = np.column_stack([x, x + rng.normal(0, 0.05, len(t)), np.cos(t / 11.0)])  # (N, F)
+    table = coupled_series(600)  # (N, F)
+    n = len(table)
     data = SeriesData(
         values=torch.as_tensor(np.vstack([table, np.zeros((1, 3))]), dtype=torch.float32),
-        observed=torch.cat([torch.ones(len(t), 3, dtype=torch.bool), torch.zeros(1, 3, dtype=torch.bool)]),
-        times=torch.as_tensor(np.append(t, 0.0), dtype=torch.float32),
+        observed=torch.cat([torch.ones(n, 3, dtype=torch.bool), torch.zeros(1, 3, dtype=torch.bool)]),
+        times=torch.as_tensor(np.append(np.arange(n), 0.0), dtype=torch.float32),
         offsets=torch.tensor([0]),
-        lengths=torch.tensor([len(t)]),
+        lengths=torch.tensor([n]),
     )
     config = SeriesTrainingConfig(
         max_epochs=200, batch_size=8, learning_rate=1e-2, masking="dynamic", mask_rate=0.2,
@@ -70,6 +68,6 @@ def test_trained_series_model_holds_the_averaged_weights_that_scored_best():
     index, _, _ = gather_windows(data, *windows, config.window)
     cells = data.observed[index] & ~train_observed[index]  # (V, L, F) held-out cells
     predicted = predict_windows(model, data, train_observed, *windows, config.window)
-    score = ((predicted - data.values[index]).abs() * cells).sum() / cells.sum()
+    score = masked_mean((predicted - data.values[index]).abs(), cells)
     assert 0 <= history.best_epoch < len(history.validation_scores) - 1  # trained, and a later epoch was not kept
     assert score.item() == pytest.approx(history.validation_scores[history.best_epoch], rel=1e-5)

@@ -15,19 +15,26 @@ set and method, the mean over data sets, the mean rank and the median time and m
     OMP_NUM_THREADS=2 python benchmarks/accuracy.py                      # everything: hours on 2 cores
     OMP_NUM_THREADS=1 python benchmarks/accuracy.py --methods dynamic static mean \\
         --mechanisms MAR --rates 0.3 --seeds 0 --out /tmp/lever --set max_epochs=300
+    OMP_NUM_THREADS=1 hyperimpute-venv/bin/python benchmarks/accuracy.py --methods hyperimpute \\
+        --rates 0.3 --seeds 0 --out /tmp/hyperimpute     # in a venv where HyperImpute is installed
 """
 
 import argparse
+import contextlib
+import importlib.util
 import itertools
 import json
 import multiprocessing
+import os
 import resource
+import signal
 import sys
 import traceback
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from impute import MeanImputer, TransformerImputer
 from impute.evaluation import evaluate, minmax_scale
@@ -36,6 +43,29 @@ from impute.io import atomic_output
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 DEFAULT_OUT = Path(__file__).parent / "results" / "accuracy"
 PEERS = ("knn", "mice", "missforest")
+EXTRAS = ("hyperimpute",)  # not a dependency of the package: run only when named in --methods
+EXIT_SECONDS = 10  # how long a child that has sent its scores may take to exit before it is killed
+
+
+class HyperImpute(BaseEstimator):
+    """HyperImpute's default "hyperimpute" plugin (its own model search per column) behind
+    ``fit_transform``, so that ``evaluate`` can clone it like the scikit-learn peers.
+
+    It is an optional extra installed beside the package, never by it (../shared/BENCHMARK.md
+    says how); under pandas 3 its writes are silently dropped and it returns plain mean
+    imputation, so that is refused rather than reported as its accuracy.
+    """
+
+    def __init__(self, random_state=0):
+        self.random_state = random_state
+
+    def fit_transform(self, X, y=None):
+        if int(pd.__version__.split(".")[0]) >= 3:
+            raise RuntimeError(f"HyperImpute needs pandas<3 (found {pd.__version__}): it returns mean imputation under 3")
+        from hyperimpute.plugins.imputers import Imputers
+
+        plugin = Imputers().get("hyperimpute", random_state=self.random_state)
+        return plugin.fit_transform(pd.DataFrame(X)).to_numpy(dtype=np.float64)
 
 
 def make_method(name, params):
@@ -44,6 +74,8 @@ def make_method(name, params):
         return TransformerImputer(masking=name, random_state=0, **params)
     if name == "mean":
         return MeanImputer()
+    if name == "hyperimpute":
+        return HyperImpute(random_state=0)
     from sklearn.ensemble import RandomForestRegressor
     from sklearn.experimental import enable_iterative_imputer  # noqa: F401
     from sklearn.impute import IterativeImputer, KNNImputer
@@ -59,6 +91,7 @@ def make_method(name, params):
 
 
 METHODS = ("dynamic", "static", "mean", *PEERS)
+ALL_METHODS = (*METHODS, *EXTRAS)
 
 
 HOLDOUT = ("diabetes", "wine")  # bundled with scikit-learn, not in ../shared/datasets: checks that defaults generalise
@@ -86,12 +119,21 @@ def load_tables(data_dir, names, max_rows):
 
 
 def _child(connection, method, params, X, mechanism, rate, seed):
+    os.setpgrp()  # a group of its own, so that stopping it also stops any worker processes it starts
     try:
         scores = evaluate(make_method(method, params), X, mechanism, rate, seed)
         scores["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         connection.send(("ok", scores))
     except Exception:  # reported in the results, so one failing method does not stop the others
         connection.send(("error", traceback.format_exc(limit=3)))
+
+
+def _stop(child):
+    """Kill ``child`` and every process of its group (the child itself too if it has not made its group yet)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.kill()
+    child.join()
 
 
 def run_one(method, params, X, mechanism, rate, seed, timeout):
@@ -101,12 +143,18 @@ def run_one(method, params, X, mechanism, rate, seed, timeout):
     child = context.Process(target=_child, args=(sender, method, params, X, mechanism, rate, seed))
     child.start()
     sender.close()
-    if not receiver.poll(timeout):
-        child.kill()
-        child.join()
+    try:
+        finished = receiver.poll(timeout)
+    except KeyboardInterrupt:  # the child is in a group of its own, out of the terminal's reach
+        _stop(child)
+        raise
+    if not finished:
+        _stop(child)
         return "timeout", None
     status, payload = receiver.recv()
-    child.join()
+    child.join(EXIT_SECONDS)
+    if child.is_alive():  # a finished child that hangs on exit: HyperImpute's joblib workers wait forever
+        _stop(child)
     if status == "error":
         print(payload, file=sys.stderr)
         return "error", None
@@ -180,7 +228,8 @@ def main():
     parser.add_argument("--holdout", nargs="*", default=[], choices=HOLDOUT,
                         help="scikit-learn's bundled tables, outside the development data; with --holdout and "
                              "no --datasets, only these are run")
-    parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=ALL_METHODS,
+                        help="default: all but hyperimpute, which must be installed beside the package first")
     parser.add_argument("--mechanisms", nargs="*", default=["MCAR", "MAR", "MNAR"])
     parser.add_argument("--rates", nargs="*", type=float, default=[0.1, 0.3, 0.5])
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
@@ -195,6 +244,9 @@ def main():
                              "(e.g. --set max_epochs=300 learning_rate=3e-4); for measuring levers")
     args = parser.parse_args()
     params = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
+    if "hyperimpute" in args.methods and not args.merge and importlib.util.find_spec("hyperimpute") is None:
+        parser.error("--methods hyperimpute: HyperImpute is not installed in this environment; "
+                     "../shared/BENCHMARK.md says how to install it beside the package")
 
     json_path, md_path = (args.out.with_name(f"{args.out.name}.{suffix}") for suffix in ("json", "md"))
     json_path.parent.mkdir(parents=True, exist_ok=True)

@@ -142,6 +142,15 @@ def predict_windows(model, data, visible, series, starts, window):
     return torch.cat(outputs) if outputs else data.values.new_zeros((0, window, data.values.shape[1]))
 
 
+def validation_mae(model, data, train_observed, windows, window):
+    """Mean absolute error on the held-out cells of the validation ``windows`` (series, starts):
+    the observed cells that ``train_observed`` (N + 1, F) leaves out, predicted from the rest."""
+    index, _, _ = gather_windows(data, *windows, window)
+    cells = data.observed[index] & ~train_observed[index]  # (V, L, F)
+    predicted = predict_windows(model, data, train_observed, *windows, window)  # (V, L, F)
+    return masked_mean((predicted - data.values[index]).abs(), cells).item()
+
+
 def train_series(model, data, config, generator, on_epoch=None):
     """Fit ``model`` to recover hidden observed cells of windows; keep the best epoch's averaged weights.
 
@@ -161,16 +170,12 @@ def train_series(model, data, config, generator, on_epoch=None):
     static = None
     if config.masking == "static":
         static = draw_once(data, train_observed, config.window, config.mask_rate, generator)
-    if validation_windows is not None:
-        v_index, _, _ = gather_windows(data, *validation_windows, config.window)
-        v_cells = data.observed[v_index] & ~train_observed[v_index]  # (V, L, F)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
     average = WeightAverage(model)  # scored and kept instead of the last step's weights, as for tables
     keeper = BestEpoch(average.model, config.n_iter_no_change, on_epoch)
 
     def validation_score():
-        predicted = predict_windows(average.model, data, train_observed, *validation_windows, config.window)
-        return masked_mean((predicted - data.values[v_index]).abs(), v_cells).item()
+        return validation_mae(average.model, data, train_observed, validation_windows, config.window)
 
     if validation_windows is not None:
         keeper.start(validation_score())  # the untrained network is linear interpolation

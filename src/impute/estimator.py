@@ -94,7 +94,9 @@ class TransformerImputer(BaseImputer):
     any one step. A fixed set of held-out observed cells scores the average after every epoch,
     drives early stopping (the best epoch's average is kept) and sets how much of each numeric
     gap's fill comes from the mean of the nearest training rows (``n_neighbors``), which bring in
-    what rows like this one say.
+    what rows like this one say, and from the gap's conditional mean under a normal distribution
+    fitted to the training rows (``gaussian_hint``), which brings in linear relations between the
+    columns exactly.
     ``transform`` fills only the missing cells; observed cells are returned bit-identical.
 
     Parameters
@@ -120,6 +122,13 @@ class TransformerImputer(BaseImputer):
         Each column's share of that mean, between 0 and 1, is the one that best fills the
         held-out cells, so it needs ``early_stopping``. Up to 4,096 training rows are kept in the
         fitted model for the search. 0 turns it off.
+    gaussian_hint : bool, default=True
+        Also blend each numeric gap's fill with its conditional mean given the row's numeric
+        cells, under a multivariate normal fitted to the training rows by
+        expectation-maximisation (up to 4,096 rows). Each column's shares of this and of the
+        neighbours' mean are each at least 0, add up to at most 1, and are the ones that best
+        fill the held-out cells, so it needs ``early_stopping``. It costs one small linear solve
+        per row at fill time: on a table of hundreds of columns, turn it off if filling is slow.
     max_epochs : int or "auto", default="auto"
         Upper bound on passes over the training rows; ``"auto"`` uses
         ``min(300, max(100, 600_000 / n_samples))``: 300 for up to 2,000 rows, 100 from 6,000.
@@ -221,6 +230,7 @@ class TransformerImputer(BaseImputer):
         "n_heads": [Interval(Integral, 1, None, closed="left")],
         "n_layers": [Interval(Integral, 1, None, closed="left")],
         "n_neighbors": [Interval(Integral, 0, None, closed="left")],
+        "gaussian_hint": ["boolean"],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -243,6 +253,7 @@ class TransformerImputer(BaseImputer):
         n_heads=4,
         n_layers=2,
         n_neighbors=5,
+        gaussian_hint=True,
         max_epochs="auto",
         batch_size="auto",
         learning_rate=1e-3,
@@ -271,6 +282,7 @@ class TransformerImputer(BaseImputer):
         self.n_heads = n_heads
         self.n_layers = n_layers
         self.n_neighbors = n_neighbors
+        self.gaussian_hint = gaussian_hint
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -337,6 +349,7 @@ class TransformerImputer(BaseImputer):
                     cardinalities=tuple(self.encoder_.cardinalities),
                     n_neighbors=n_neighbors,
                     reference_rows=min(len(values), MAX_REFERENCE_ROWS) if n_neighbors else 0,
+                    gaussian_hint=self.gaussian_hint and self.early_stopping,  # its share is set on the held-out cells too
                 )
             ).to(self.device_)
             history = train(

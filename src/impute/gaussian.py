@@ -58,19 +58,19 @@ def conditional(values, visible, mean, covariance, with_covariance=False):
     work = torch.float32 if covariance.device.type == "mps" else torch.float64  # MPS has no float64
     mean, covariance = mean.to(work), covariance.to(work)
     filled, spreads = [], []
-    identity = torch.eye(f, dtype=covariance.dtype, device=covariance.device)
     for rows in _chunks(n, f):
-        shown = visible[rows].to(covariance.dtype)  # (B, F)
-        centred = (values[rows].to(covariance.dtype) - mean).nan_to_num() * shown  # (B, F)
+        shown = visible[rows].to(work)  # (B, F)
+        centred = (values[rows].to(work) - mean).nan_to_num() * shown  # (B, F)
         # Σ restricted to the visible cells, with the identity standing in for the hidden ones,
         # so that one batched solve handles every row's own pattern.
-        block = covariance * shown[:, :, None] * shown[:, None, :] + identity * (1 - shown)[:, :, None]  # (B, F, F)
-        across = covariance * shown[:, None, :]  # (B, F, F): Σ[:, visible]
+        block = shown[:, :, None] * shown[:, None, :] * covariance  # (B, F, F)
+        block.diagonal(dim1=1, dim2=2).add_(1 - shown)
         factor = torch.linalg.cholesky(block)  # (B, F, F)
-        weights = torch.cholesky_solve(centred[..., None], factor)  # (B, F, 1)
-        estimate = mean + (across @ weights).squeeze(-1)  # (B, F), the visible cells up to rounding
+        weights = torch.cholesky_solve(centred[..., None], factor).squeeze(-1)  # (B, F), 0 on the hidden cells
+        estimate = mean + weights @ covariance  # (B, F): Σ[:, visible] Σ[visible, visible]⁻¹ (x - μ)[visible]
         filled.append(torch.where(visible[rows], values[rows].to(work), estimate))
         if with_covariance:
+            across = covariance * shown[:, None, :]  # (B, F, F): Σ[:, visible]
             spreads.append(covariance - across @ torch.cholesky_solve(across.transpose(1, 2), factor))  # (B, F, F)
     filled = torch.cat(filled).to(values.dtype)
     return (filled, torch.cat(spreads)) if with_covariance else filled

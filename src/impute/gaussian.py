@@ -34,7 +34,7 @@ def _regularised(covariance):
     return covariance + torch.diag(RIDGE * diagonal + FLOOR)
 
 
-def conditional(values, visible, mean, covariance, with_covariance=False):
+def conditional(values, visible, mean, covariance, with_spread=False):
     """Conditional mean of every cell given the ``visible`` cells of its row.
 
     Parameters
@@ -45,19 +45,20 @@ def conditional(values, visible, mean, covariance, with_covariance=False):
     mean : Tensor (F,)
     covariance : Tensor (F, F)
         Regularised, so that every block of it can be solved. The solves run in float64.
-    with_covariance : bool
-        Also return the conditional covariance (N, F, F), zero on the visible cells.
+    with_spread : bool
+        Also return the rows' conditional covariances (zero on their visible cells) summed over
+        the rows, which is all EM needs: kept per row they would take N x F x F.
 
     Returns
     -------
     filled : Tensor (N, F)
         Visible cells unchanged, the others their conditional mean.
-    spread : Tensor (N, F, F), only with ``with_covariance``
+    spread : Tensor (F, F), only with ``with_spread``
     """
     n, f = values.shape
     work = torch.float32 if covariance.device.type == "mps" else torch.float64  # MPS has no float64
     mean, covariance = mean.to(work), covariance.to(work)
-    filled, spreads = [], []
+    filled, spread = [], torch.zeros_like(covariance)
     for rows in _chunks(n, f):
         shown = visible[rows].to(work)  # (B, F)
         centred = (values[rows].to(work) - mean).nan_to_num() * shown  # (B, F)
@@ -69,11 +70,11 @@ def conditional(values, visible, mean, covariance, with_covariance=False):
         weights = torch.cholesky_solve(centred[..., None], factor).squeeze(-1)  # (B, F), 0 on the hidden cells
         estimate = mean + weights @ covariance  # (B, F): Σ[:, visible] Σ[visible, visible]⁻¹ (x - μ)[visible]
         filled.append(torch.where(visible[rows], values[rows].to(work), estimate))
-        if with_covariance:
+        if with_spread:
             across = covariance * shown[:, None, :]  # (B, F, F): Σ[:, visible]
-            spreads.append(covariance - across @ torch.cholesky_solve(across.transpose(1, 2), factor))  # (B, F, F)
+            spread += (covariance - across @ torch.cholesky_solve(across.transpose(1, 2), factor)).sum(0)  # (F, F)
     filled = torch.cat(filled).to(values.dtype)
-    return (filled, torch.cat(spreads)) if with_covariance else filled
+    return (filled, spread) if with_spread else filled
 
 
 def fit_normal(values, observed, max_iterations=MAX_ITERATIONS):
@@ -91,10 +92,10 @@ def fit_normal(values, observed, max_iterations=MAX_ITERATIONS):
     spread = ((x.nan_to_num() - mean) * shown).square().sum(0) / counts.clamp(min=1)  # (F,)
     covariance = _regularised(torch.diag(torch.where(counts > 0, spread, torch.ones_like(spread))))
     for _ in range(max_iterations):
-        filled, spreads = conditional(x, observed, mean, covariance, with_covariance=True)  # (N, F), (N, F, F)
+        filled, spread = conditional(x, observed, mean, covariance, with_spread=True)  # (N, F), (F, F)
         mean = filled.mean(0)
         deviation = filled - mean  # (N, F)
-        previous, covariance = covariance, _regularised((deviation.T @ deviation + spreads.sum(0)) / len(x))
+        previous, covariance = covariance, _regularised((deviation.T @ deviation + spread) / len(x))
         if (covariance - previous).abs().max() <= TOLERANCE * covariance.diagonal().max():
             break
     return mean, covariance

@@ -123,11 +123,10 @@ class CellTransformer(nn.Module):
         self.category = nn.Parameter(0.02 * torch.randn(n_categories, d))  # (K, D) input embeddings
         self.category_head = nn.Parameter(torch.randn(n_categories, d) / d**0.5)  # (K, D) read-out
         self.category_bias = nn.Parameter(torch.zeros(n_categories))  # (K,)
-        if config.n_neighbors or config.gaussian_hint:
-            self.register_buffer("hint_share", torch.zeros(f))  # (F,) weight of the neighbours' mean in each column's fill
         if config.n_neighbors:
             self.register_buffer("reference_values", torch.zeros(config.reference_rows, f))  # (R, F)
             self.register_buffer("reference_observed", torch.zeros(config.reference_rows, f, dtype=torch.bool))  # (R, F)
+            self.register_buffer("hint_share", torch.zeros(f))  # (F,) weight of the neighbours' mean in each column's fill
         if config.gaussian_hint:
             self.register_buffer("normal_mean", torch.zeros(f))  # (F,) of the numeric columns, scaled
             self.register_buffer("normal_covariance", torch.eye(f))  # (F, F)

@@ -227,10 +227,11 @@ def fit_hint_shares(model, values, visible, cells, positions):
             to_neighbours = (hint - network) * found
         to_gaussian = torch.zeros_like(network)
         if model.config.gaussian_hint:
-            to_gaussian = torch.cat([model.gaussian_hint(values[part], visible[part]) for part in _batches(len(values))]) - network
+            to_gaussian = model.gaussian_hint(values, visible) - network  # solved in chunks of its own size
     scored = (cells & ~model.categorical).float()  # categorical fills come from the logits, never blended
     neighbours, gaussian = best_mix((values - network) * scored, to_neighbours * scored, to_gaussian * scored)
-    model.hint_share.copy_(neighbours if model.config.n_neighbors else torch.zeros_like(neighbours))
+    if model.config.n_neighbors:
+        model.hint_share.copy_(neighbours)
     if model.config.gaussian_hint:
         model.gaussian_share.copy_(gaussian)
 

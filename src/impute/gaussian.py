@@ -17,7 +17,7 @@ Shapes: N rows, F columns.
 
 import torch
 
-MAX_ITERATIONS = 50  # benchmarks/EXPERIMENTS.md: 100 gave the same blended fills and cost spam 2 x 20 s more
+MAX_ITERATIONS = 50  # benchmarks/EXPERIMENTS.md: 100 gave the same blended fills and cost spam's fit about 30 s more
 TOLERANCE = 1e-4  # stop once no covariance entry moves by more than this share of the largest variance
 RIDGE = 1e-3  # added to the covariance's diagonal, relative to it: keeps collinear columns solvable
 FLOOR = 1e-6  # absolute: a constant column still has a solvable variance
@@ -80,7 +80,7 @@ def conditional(values, visible, mean, covariance, with_spread=False):
 def fit_normal(values, observed, max_iterations=MAX_ITERATIONS):
     """Mean (F,) and regularised covariance (F, F), in float64, of the rows' observed cells by EM.
 
-    EM converges in 12-24 iterations on most tables, but slowly where columns are nearly
+    EM converges in 6-24 iterations on most tables, but slowly where columns are nearly
     collinear and many cells are missing, so it runs until the covariance settles or for
     ``max_iterations``. Breast_cancer's fills (30% hidden) still improved from 20 to 50
     iterations; past 50 none of the benchmark tables' fills improved, and on baseball and spam

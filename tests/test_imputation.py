@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from impute import MeanImputer, TransformerImputer
-from impute.evaluation import minmax_scale, rmse
+from impute.evaluation import evaluate, minmax_scale, rmse
 
 from tables import DATASETS, fast_transformer, hide, structured_table
 
@@ -118,6 +118,13 @@ def test_training_history_and_early_stopping_restore_the_best_epoch(table_with_g
     assert imputer.n_epochs_ < 200
     assert imputer.n_epochs_ == imputer.best_epoch_ + 1 + 3
     assert imputer.validation_scores_[imputer.best_epoch_] == min(imputer.validation_scores_)
+
+
+def test_evaluate_reports_the_epochs_a_trained_imputer_ran(table_with_gaps):
+    X, _, _ = table_with_gaps
+    scores = evaluate(TransformerImputer(d_model=16, n_heads=2, max_epochs=200, n_iter_no_change=3, random_state=0), X)
+    assert 3 < scores["epochs"] < 200  # stopped early, as the fitted clone did
+    assert "epochs" not in evaluate(MeanImputer(), X)
 
 
 def test_transformer_beats_the_mean_on_the_bundled_sample():

@@ -88,8 +88,9 @@ def test_evaluate_reports_each_method(tmp_path):
     assert set(summary["methods"]) == {"dynamic", "static", "mean"}
     assert summary["mechanism"] == "MAR"
     assert summary["methods"]["dynamic"]["rmse"] < summary["methods"]["mean"]["rmse"]
+    assert 0 < summary["methods"]["dynamic"]["epochs"] <= 30 and summary["methods"]["mean"]["epochs"] is None
     table = invoke("evaluate", path, "--seeds", "1", "--methods", "mean")
-    assert table.exit_code == 0 and "RMSE" in table.stdout
+    assert table.exit_code == 0 and "RMSE" in table.stdout and "epochs" not in table.stdout
 
 
 def test_info_describes_data_and_models(gappy_csv, tmp_path):

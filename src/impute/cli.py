@@ -423,10 +423,12 @@ def evaluate(
     table = Table()
     metrics = [(key, header) for key, header in (("rmse", "RMSE"), ("mae", "MAE"), ("accuracy", "accuracy"))
                if any(scores[key] is not None for scores in summary["methods"].values())]
-    for header in ["method"] + [header for _, header in metrics] + ["fit + fill (s)"]:
+    trained = any(scores["epochs"] is not None for scores in summary["methods"].values())
+    for header in ["method"] + [header for _, header in metrics] + ["fit + fill (s)"] + ["epochs"] * trained:
         table.add_column(header, justify="left" if header == "method" else "right")
     for method, scores in summary["methods"].items():
-        table.add_row(method, *[f"{scores[key]:.4f}" for key, _ in metrics], f"{scores['seconds']:.1f}")
+        epochs = ["-" if scores["epochs"] is None else f"{scores['epochs']:.0f}"] * trained
+        table.add_row(method, *[f"{scores[key]:.4f}" for key, _ in metrics], f"{scores['seconds']:.1f}", *epochs)
     stdout.print(table)
     if plot is not None:
         stdout.print(f"errors per column drawn to {plot}", highlight=False)

@@ -91,14 +91,21 @@ def evaluate(imputer, X, mechanism="MCAR", rate=0.3, seed=0):
     hidden = ampute(X, mechanism, rate, random_state=seed)
     if not hidden.any():
         raise ValueError("the amputation hid no cell; use more rows or a higher rate")
+    filled, cost = _fit_transform_timed(imputer, np.where(hidden, np.nan, X))
+    return {"rmse": rmse(X, filled, hidden), "mae": mae(X, filled, hidden), **cost}
+
+
+def _fit_transform_timed(imputer, gappy):
+    """Fill ``gappy`` with a fresh clone of ``imputer``; returns ``(filled, cost)``, where ``cost``
+    holds ``seconds`` for fit plus transform and, for an imputer that trains in epochs, ``epochs``:
+    how many it ran, which unlike seconds does not depend on what else the machine was doing."""
     fitted = clone(imputer)
     start = time.perf_counter()
-    filled = fitted.fit_transform(np.where(hidden, np.nan, X))
-    seconds = time.perf_counter() - start
-    scores = {"rmse": rmse(X, filled, hidden), "mae": mae(X, filled, hidden), "seconds": seconds}
+    filled = fitted.fit_transform(gappy)
+    cost = {"seconds": time.perf_counter() - start}
     if hasattr(fitted, "n_epochs_"):
-        scores["epochs"] = fitted.n_epochs_
-    return scores
+        cost["epochs"] = fitted.n_epochs_
+    return filled, cost
 
 
 def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
@@ -123,8 +130,9 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     dict
         ``rmse`` and ``mae`` on the hidden numeric cells (None without numeric columns),
         ``accuracy`` on the hidden categorical cells (None without categorical columns),
-        ``seconds`` for fit plus transform, and ``columns``: the same scores for each column
-        with hidden cells, in table order.
+        ``seconds`` for fit plus transform, ``epochs`` for an imputer that trains in epochs (as
+        in ``evaluate``), and ``columns``: the same scores for each column with hidden cells, in
+        table order.
 
     Examples
     --------
@@ -152,11 +160,9 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     gappy[categorical] = gappy[categorical].mask(hidden_labels)
     if not ((numeric and hidden.any()) or hidden_labels.any()):
         raise ValueError("the amputation hid no cell; use more rows or a higher rate")
-    start = time.perf_counter()
-    filled = clone(imputer).fit_transform(gappy)
-    seconds = time.perf_counter() - start
+    filled, cost = _fit_transform_timed(imputer, gappy)
     filled = filled if isinstance(filled, pd.DataFrame) else pd.DataFrame(filled, columns=frame.columns)
-    scores = {"rmse": None, "mae": None, "accuracy": None, "seconds": seconds, "columns": {}}
+    scores = {"rmse": None, "mae": None, "accuracy": None, **cost, "columns": {}}
     if numeric and hidden.any():
         values = filled[numeric].to_numpy(dtype=np.float64)
         scores.update(rmse=rmse(truth, values, hidden), mae=mae(truth, values, hidden))

@@ -218,7 +218,8 @@ def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3,
     fills the same cells, and RMSE and MAE are measured on the numeric ones in the scaled space,
     accuracy on the categorical ones. Files longer than ``max_rows`` are
     subsampled with a fixed seed. Returns ``(runs, summary)``: one dict per (method, seed), and
-    per method the mean over seeds, overall and per column, plus the rows used.
+    per method the mean over seeds, overall and per column (and the epochs run, for the methods
+    that train), plus the rows used.
 
     Examples
     --------
@@ -255,7 +256,7 @@ def _summarise(runs):
     """One method's mean scores over its runs (seeds), overall and per column."""
     names = dict.fromkeys(name for run in runs for name in run["columns"])
     return {
-        **{metric: _mean([run[metric] for run in runs]) for metric in ("rmse", "mae", "accuracy", "seconds")},
+        **{metric: _mean([run.get(metric) for run in runs]) for metric in ("rmse", "mae", "accuracy", "seconds", "epochs")},
         "columns": {
             name: {
                 metric: _mean([run["columns"].get(name, {}).get(metric) for run in runs])
@@ -268,7 +269,8 @@ def _summarise(runs):
 
 
 def _mean(values):
-    """The mean of the measured values; None when the metric does not apply (no such columns)."""
+    """The mean of the measured values; None when the metric does not apply (no such columns, or
+    no epochs for a method that does not train)."""
     measured = [value for value in values if value is not None]
     return float(np.mean(measured)) if measured else None
 

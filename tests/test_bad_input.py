@@ -4,6 +4,7 @@ Each case writes its input files, runs one command, and checks the exit status, 
 no traceback reached the user, and that a failed run left nothing behind and changed no input.
 """
 
+import builtins
 import os
 import signal
 import subprocess
@@ -107,10 +108,12 @@ def test_input_is_refused_or_handled_as_documented(tmp_path, case, files, args, 
 def test_permission_denied_is_one_line(tmp_path, monkeypatch):
     (tmp_path / "in.csv").write_bytes(GOOD)
 
-    def refuse(*args, dir=None, **kwargs):
-        raise PermissionError(13, "Permission denied", str(dir))
+    def refuse(file, *args, **kwargs):  # as a read-only folder would, for the partial output only
+        if str(file).endswith(".partial"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return builtins.open(file, *args, **kwargs)
 
-    monkeypatch.setattr("impute.io.tempfile.NamedTemporaryFile", refuse)
+    monkeypatch.setattr("impute.io.open", refuse, raising=False)
     result = run(tmp_path, ["fill", "in.csv", "--method", "mean", "-o", "out.csv"])
     assert result.exit_code == 1
     assert "cannot write in . (Permission denied)" in result.output and "Traceback" not in result.output

@@ -12,8 +12,8 @@ when complete, so an error or an interrupt never leaves a partial file behind.
 import csv
 import os
 import re
+import secrets
 import sys
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,7 +187,12 @@ def _hint(error):
 
 @contextmanager
 def atomic_output(path):
-    """Yield a binary file that replaces ``path`` only if the block completes; ``-`` is stdout."""
+    """Yield a binary file that replaces ``path`` only if the block completes; ``-`` is stdout.
+
+    The partial file's name is chosen before the file exists and cleanup removes it by that
+    name, so an interrupt landing between its creation and the first line that could hold its
+    handle (the gap a ``NamedTemporaryFile`` leaves) still leaves nothing behind.
+    """
     if str(path) == STDOUT:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
@@ -195,29 +200,25 @@ def atomic_output(path):
     path = Path(path)
     if not path.parent.is_dir():
         raise DataError(f"{path}: the folder {path.parent} does not exist; create it first")
+    partial = path.parent / f".{path.name}.{secrets.token_hex(8)}.partial"
+    handle = None
     try:
-        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False)
-    except OSError as error:
-        raise DataError(
-            f"{path}: cannot write in {path.parent} ({error.strerror}); choose another folder or fix its permissions"
-        ) from None
-    try:
+        try:
+            handle = open(partial, "xb")  # created 0o666 less the umask, as the output should be
+        except OSError as error:
+            raise DataError(
+                f"{path}: cannot write in {path.parent} ({error.strerror}); choose another folder or fix its permissions"
+            ) from None
         yield handle
         handle.flush()
         os.fsync(handle.fileno())
         handle.close()
-        os.chmod(handle.name, 0o666 & ~_umask())
-        os.replace(handle.name, path)
+        os.replace(partial, path)
     except BaseException:
-        handle.close()
-        os.unlink(handle.name)
+        if handle is not None:
+            handle.close()
+        partial.unlink(missing_ok=True)
         raise
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _csv_cells(column, delimiter):

@@ -457,11 +457,14 @@ def _evaluate_series(data, time_col, id_col, methods, rate, seeds, columns, excl
         highlight=False,
     )
     table = Table()
-    for header in ("hidden as", "method", "MAE", "RMSE", "MRE", "fit + fill (s)"):
+    trained = any(scores["epochs"] is not None for by_method in summary["methods"].values() for scores in by_method.values())
+    for header in ("hidden as", "method", "MAE", "RMSE", "MRE", "fit + fill (s)") + ("epochs",) * trained:
         table.add_column(header, justify="left" if header in ("hidden as", "method") else "right")
     for pattern, scores_by_method in summary["methods"].items():
         for method, scores in scores_by_method.items():
-            table.add_row(pattern, method, *(f"{scores[key]:.4f}" for key in ("mae", "rmse", "mre")), f"{scores['seconds']:.1f}")
+            epochs = ["-" if scores["epochs"] is None else f"{scores['epochs']:.0f}"] * trained
+            table.add_row(pattern, method, *(f"{scores[key]:.4f}" for key in ("mae", "rmse", "mre")), f"{scores['seconds']:.1f}",
+                          *epochs)
     stdout.print(table)
 
 

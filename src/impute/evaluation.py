@@ -95,11 +95,12 @@ def evaluate(imputer, X, mechanism="MCAR", rate=0.3, seed=0):
     return {"rmse": rmse(X, filled, hidden), "mae": mae(X, filled, hidden), **cost}
 
 
-def _fit_transform_timed(imputer, gappy):
-    """Fill ``gappy`` with a fresh clone of ``imputer``; returns ``(filled, cost)``, where ``cost``
-    holds ``seconds`` for fit plus transform and, for an imputer that trains in epochs, ``epochs``:
-    how many it ran, which unlike seconds does not depend on what else the machine was doing."""
-    fitted = clone(imputer)
+def _fit_transform_timed(imputer, gappy, **params):
+    """Fill ``gappy`` with a fresh clone of ``imputer`` given ``params``; returns ``(filled, cost)``,
+    where ``cost`` holds ``seconds`` for fit plus transform and, for an imputer that trains in
+    epochs, ``epochs``: how many it ran, which unlike seconds does not depend on what else the
+    machine was doing."""
+    fitted = clone(imputer).set_params(**params)
     start = time.perf_counter()
     filled = fitted.fit_transform(gappy)
     cost = {"seconds": time.perf_counter() - start}

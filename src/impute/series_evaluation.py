@@ -6,13 +6,11 @@ in blocks (a sensor goes down for hours), so blocks are hidden as a second patte
 48 consecutive steps of one feature, until the same share of observed points is hidden.
 """
 
-import time
 import warnings
 
 import numpy as np
-from sklearn.base import clone
 
-from .evaluation import mae, rmse
+from .evaluation import _fit_transform_timed, mae, rmse
 from .series import series_layout
 
 __all__ = ["PATTERNS", "evaluate_series", "hide", "mre", "zscore"]
@@ -127,7 +125,8 @@ def evaluate_series(imputer, frame, *, time_column=None, id_column=None, pattern
     -------
     dict
         ``mae``, ``rmse`` and ``mre`` on the hidden points in z-scored units, ``hidden`` (their
-        number) and ``seconds`` for fit plus transform.
+        number), ``seconds`` for fit plus transform and, for an imputer that trains in epochs,
+        ``epochs``: how many it ran.
 
     Examples
     --------
@@ -146,14 +145,12 @@ def evaluate_series(imputer, frame, *, time_column=None, id_column=None, pattern
     gappy = frame.copy()
     for j, name in enumerate(layout.features):
         gappy[name] = np.where(hidden[:, j], np.nan, truth[:, j])
-    start = time.perf_counter()
-    filled = clone(imputer).set_params(time_column=time_column, id_column=id_column).fit_transform(gappy)
-    seconds = time.perf_counter() - start
+    filled, cost = _fit_transform_timed(imputer, gappy, time_column=time_column, id_column=id_column)
     values = filled[layout.features].to_numpy(dtype=np.float64, na_value=np.nan)
     return {
         "mae": mae(truth, values, hidden),
         "rmse": rmse(truth, values, hidden),
         "mre": mre(truth, values, hidden),
         "hidden": int(hidden.sum()),
-        "seconds": seconds,
+        **cost,
     }

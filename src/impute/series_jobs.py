@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from .errors import DataError
 from .io import TableFile, file_format, write_table
-from .jobs import FitResult, fit_summary, model_frame, refuse_overwrite
+from .jobs import FitResult, _mean, fit_summary, model_frame, refuse_overwrite
 from .schema import NA_VALUES, TableSchema, infer_schema, merge_filled, parse_column
 from .series_baselines import FILLERS, SeriesBaselineImputer
 from .series_estimator import TimeSeriesImputer
@@ -151,7 +151,9 @@ def evaluate_series_file(path, *, time_column, id_column=None, methods=("dynamic
                          rate=0.1, seeds=1, columns=None, exclude=(), na_values=NA_VALUES, sep=None, encoding="utf-8",
                          max_epochs="auto", device="auto", on_run=None):
     """Hide points and blocks of a time-series file's observed values and score each method
-    (MAE, RMSE and MRE in z-scored units, ``impute.series_evaluation``). Returns ``(runs, summary)``.
+    (MAE, RMSE and MRE in z-scored units, ``impute.series_evaluation``). Returns ``(runs, summary)``:
+    one dict per (method, pattern, seed), and per pattern and method the mean over seeds (with the
+    epochs run, None for a method that does not train).
 
     Examples
     --------
@@ -182,8 +184,8 @@ def evaluate_series_file(path, *, time_column, id_column=None, methods=("dynamic
         "rate": rate,
         "methods": {
             pattern: {
-                method: {metric: float(pd.Series([r[metric] for r in runs if r["method"] == method and r["pattern"] == pattern]).mean())
-                         for metric in ("mae", "rmse", "mre", "seconds")}
+                method: {metric: _mean([r.get(metric) for r in runs if r["method"] == method and r["pattern"] == pattern])
+                         for metric in ("mae", "rmse", "mre", "seconds", "epochs")}
                 for method in methods
             }
             for pattern in patterns

@@ -193,6 +193,12 @@ def _check_output(output, data):
         raise typer.BadParameter(f"the folder {Path(output).parent} does not exist; create it first", param_hint="--output")
 
 
+def _epochs_cells(scores, shown):
+    """The epochs column of one method's row in an ``evaluate`` table: the epochs it ran (mean
+    over seeds), "-" for a method that does not train; no cell when the column is not shown."""
+    return ["-" if scores["epochs"] is None else f"{scores['epochs']:.0f}"] * shown
+
+
 def _check_plot(plot, data):
     """Refuse an unusable --plot before any work is done: wrong extension, no folder, no matplotlib."""
     if plot is None:
@@ -427,8 +433,8 @@ def evaluate(
     for header in ["method"] + [header for _, header in metrics] + ["fit + fill (s)"] + ["epochs"] * trained:
         table.add_column(header, justify="left" if header == "method" else "right")
     for method, scores in summary["methods"].items():
-        epochs = ["-" if scores["epochs"] is None else f"{scores['epochs']:.0f}"] * trained
-        table.add_row(method, *[f"{scores[key]:.4f}" for key, _ in metrics], f"{scores['seconds']:.1f}", *epochs)
+        table.add_row(method, *[f"{scores[key]:.4f}" for key, _ in metrics], f"{scores['seconds']:.1f}",
+                      *_epochs_cells(scores, trained))
     stdout.print(table)
     if plot is not None:
         stdout.print(f"errors per column drawn to {plot}", highlight=False)
@@ -462,9 +468,8 @@ def _evaluate_series(data, time_col, id_col, methods, rate, seeds, columns, excl
         table.add_column(header, justify="left" if header in ("hidden as", "method") else "right")
     for pattern, scores_by_method in summary["methods"].items():
         for method, scores in scores_by_method.items():
-            epochs = ["-" if scores["epochs"] is None else f"{scores['epochs']:.0f}"] * trained
             table.add_row(pattern, method, *(f"{scores[key]:.4f}" for key in ("mae", "rmse", "mre")), f"{scores['seconds']:.1f}",
-                          *epochs)
+                          *_epochs_cells(scores, trained))
     stdout.print(table)
 
 

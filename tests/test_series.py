@@ -80,6 +80,8 @@ def test_a_series_where_a_feature_is_never_observed_gets_its_mean():
         (pd.DataFrame({"t": [1, 1], "x": [1.0, 2.0]}), {"time_column": "t"}, "rows 1 and 2 of the table have the same time"),
         (pd.DataFrame({"t": [1, 2], "x": [1.0, 2.0]}), {"time_column": "when"}, "time_column='when' is not a column"),
         (pd.DataFrame({"id": ["a", None], "x": [1.0, 2.0]}), {"id_column": "id"}, "row 2: the series id is missing"),
+        (pd.DataFrame({"t": [1, 2], "x": [1.0, 2.0]}), {"time_column": "t", "id_column": "t"},
+         "time_column and id_column are both 't'"),
     ],
 )
 def test_bad_time_and_id_columns_are_named(frame, kwargs, message):

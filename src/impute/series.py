@@ -116,8 +116,8 @@ def series_layout(frame, time_column=None, id_column=None):
     Raises
     ------
     DataError
-        When a named column is absent, a time stamp or series id is missing or unreadable, or
-        two rows of one series share a time stamp.
+        When a named column is absent, the time and id columns are the same, a time stamp or
+        series id is missing or unreadable, or two rows of one series share a time stamp.
 
     Examples
     --------
@@ -130,6 +130,8 @@ def series_layout(frame, time_column=None, id_column=None):
     """
     if not isinstance(frame, pd.DataFrame):
         raise DataError("time series are read from a DataFrame; wrap the array with pandas.DataFrame")
+    if id_column is not None and id_column == time_column:
+        raise DataError(f"time_column and id_column are both {id_column!r}; the series id needs a column of its own")
     times, source = _time_values(frame, time_column)
     if id_column is not None:
         if id_column not in frame.columns:

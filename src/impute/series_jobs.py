@@ -16,7 +16,8 @@ import pyarrow as pa
 from .errors import DataError
 from .io import TableFile, file_format, write_table
 from .jobs import FitResult, _mean, fit_summary, model_frame, refuse_overwrite
-from .schema import NA_VALUES, TableSchema, infer_schema, merge_filled, parse_column
+from .schema import NA_VALUES, TableSchema, infer_schema, is_text_type, merge_filled, parse_column, text_values
+from .series import series_layout
 from .series_baselines import FILLERS, SeriesBaselineImputer
 from .series_estimator import TimeSeriesImputer
 from .series_evaluation import PATTERNS, evaluate_series
@@ -46,11 +47,13 @@ def make_series_imputer(method, *, time_column, id_column, max_epochs="auto", de
 
 
 def _key_column(table, schema, name, source):
-    """The time or id column as pandas reads it: dates and numbers parsed, other text as it is."""
+    """The time or id column as pandas reads it: dates and numbers parsed, other text as it is,
+    with the NA markers (an empty cell, "NA"...) missing, as in every other column."""
     kind = schema.kinds[name]
+    column = table.column(name)
     if kind in ("float", "integer", "datetime"):
-        return parse_column(table.column(name), name, kind, schema.na_values, source)
-    return table.column(name).to_pandas()
+        return parse_column(column, name, kind, schema.na_values, source)
+    return text_values(column, schema.na_values) if is_text_type(column.type) else column.to_pandas()
 
 
 def read_series_file(path, *, time_column, id_column=None, columns=None, exclude=(), na_values=NA_VALUES, sep=None,
@@ -62,6 +65,8 @@ def read_series_file(path, *, time_column, id_column=None, columns=None, exclude
     table, _ = table_file.read()
     if table.num_rows == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
+    if id_column is not None and id_column == time_column:
+        raise DataError(f"{path}: --time-col and --id-col both name {time_column!r}; the series id needs a column of its own")
     keys = [name for name in (time_column, id_column) if name is not None]
     absent = [name for name in keys if name not in table.column_names]
     if absent:
@@ -83,6 +88,10 @@ def read_series_file(path, *, time_column, id_column=None, columns=None, exclude
     frame = model_frame(table, schema, source)
     for position, name in enumerate(keys):
         frame.insert(position, name, _key_column(table, schema, name, source))
+    try:
+        series_layout(frame, time_column, id_column)  # a missing id or a repeated time: said now, naming the file
+    except DataError as error:
+        raise DataError(f"{path}: {error}") from None
     return SeriesFile(frame, table, schema, table_file.delimiter)
 
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 from .errors import DataError
 from .io import TableFile, file_format, write_table
 from .jobs import FitResult, _mean, fit_summary, model_frame, refuse_overwrite
-from .schema import NA_VALUES, TableSchema, infer_schema, is_text_type, merge_filled, parse_column, text_values
+from .schema import NA_VALUES, TableSchema, infer_schema, merge_filled, parse_column
 from .series import series_layout
 from .series_baselines import FILLERS, SeriesBaselineImputer
 from .series_estimator import TimeSeriesImputer
@@ -47,13 +47,12 @@ def make_series_imputer(method, *, time_column, id_column, max_epochs="auto", de
 
 
 def _key_column(table, schema, name, source):
-    """The time or id column as pandas reads it: dates and numbers parsed, other text as it is,
-    with the NA markers (an empty cell, "NA"...) missing, as in every other column."""
+    """The time or id column as pandas reads it: dates and numbers parsed, anything else read as
+    a categorical column's labels, so that its NA markers (an empty cell, "NA"...) are missing
+    as in every other column."""
     kind = schema.kinds[name]
-    column = table.column(name)
-    if kind in ("float", "integer", "datetime"):
-        return parse_column(column, name, kind, schema.na_values, source)
-    return text_values(column, schema.na_values) if is_text_type(column.type) else column.to_pandas()
+    as_kind = kind if kind in ("float", "integer", "datetime") else "categorical"
+    return parse_column(table.column(name), name, as_kind, schema.na_values, source)
 
 
 def read_series_file(path, *, time_column, id_column=None, columns=None, exclude=(), na_values=NA_VALUES, sep=None,

@@ -17,6 +17,17 @@ def test_unsupported_column_is_named_and_passed_through(make):
     assert filled["tags"].isna().sum() == 1 and not filled["age"].isna().any()
 
 
+@pytest.mark.parametrize("make", [MeanImputer, lambda: TransformerImputer(max_epochs=2)])
+@pytest.mark.parametrize("values", [np.array([1 + 2j, np.nan, 3 - 1j, 4 + 0j]), [1 + 2j, None, 3 - 1j, 4]])
+def test_complex_numbers_pass_through_untouched(make, values):
+    """A float conversion would keep the real parts only and fill from them."""
+    frame = pd.DataFrame({"age": [31.0, np.nan, 45.0, 40.0], "z": pd.Series(values)})
+    with pytest.warns(UserWarning, match="column 'z' is passed through unchanged"):
+        filled = make().fit_transform(frame)
+    pd.testing.assert_series_equal(filled["z"], frame["z"])
+    assert not filled["age"].isna().any()
+
+
 @pytest.mark.parametrize(
     "frame",
     [

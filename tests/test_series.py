@@ -40,6 +40,15 @@ def test_the_layout_orders_each_series_by_time(long_table):
         assert np.all(np.diff(times) > 0)
 
 
+def test_flags_and_complex_numbers_are_not_features_and_pass_through(long_table):
+    frame = long_table.assign(flag=long_table["pm"].isna(), phase=np.exp(1j * np.arange(len(long_table))))
+    frame.loc[3, "phase"] = np.nan
+    assert series_layout(frame, time_column="time", id_column="station").features == ["pm", "count"]
+    filled = SeriesBaselineImputer().set_params(time_column="time", id_column="station").fit_transform(frame)
+    pd.testing.assert_series_equal(filled["phase"], frame["phase"])
+    pd.testing.assert_series_equal(filled["flag"], frame["flag"])
+
+
 def test_a_datetime_index_gives_the_times_of_a_wide_table():
     frame = pd.DataFrame({"x": [1.0, np.nan, 3.0]}, index=pd.to_datetime(["2024-01-01", "2024-01-04", "2024-01-02"]))
     filled = SeriesBaselineImputer().fit_transform(frame)

@@ -22,7 +22,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .encoding import MODELLED_KINDS, TableEncoder, column_kind
+from .encoding import MODELLED_KINDS, TableEncoder, column_kind, holds_real_numbers
 
 
 def is_nan_marker(value):
@@ -37,7 +37,7 @@ def _infinite_columns(X):
     return "; ".join(
         f"column {name!r} holds infinite values"
         for name in X.columns
-        if is_numeric_dtype(X[name]) and np.isinf(X[name].to_numpy(dtype=np.float64, na_value=np.nan)).any()
+        if holds_real_numbers(X[name]) and np.isinf(X[name].to_numpy(dtype=np.float64, na_value=np.nan)).any()
     )
 
 
@@ -153,7 +153,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
                     warnings.warn(
                         f"column {name!r} is passed through unchanged, not imputed: "
                         + ("almost every value is distinct, as in an ID or free text"
-                           if kind == "identifier" else f"its values ({frame[name].dtype}) are not numbers, text or dates"),
+                           if kind == "identifier" else f"its values ({frame[name].dtype}) are not real numbers, text or dates"),
                         UserWarning,
                         stacklevel=2,
                     )

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import (
     is_bool_dtype,
+    is_complex_dtype,
     is_datetime64_any_dtype,
     is_float_dtype,
     is_integer_dtype,
@@ -126,6 +127,12 @@ class NumericScaler:
         return decoded if extrapolate else np.clip(decoded, self.low_, self.high_)
 
 
+def holds_real_numbers(column):
+    """Whether a column's dtype holds real numbers: numeric, but neither flags nor complex
+    numbers, whose imaginary parts a conversion to floats would drop."""
+    return is_numeric_dtype(column) and not is_bool_dtype(column) and not is_complex_dtype(column)
+
+
 def column_kind(column, categorical=False):
     """The kind of one column (a pandas Series): how it is modelled, or why it passes through.
 
@@ -151,7 +158,9 @@ def column_kind(column, categorical=False):
         return "float"
     if values.map(type).isin([bool, np.bool_]).all():
         return "boolean"
-    if is_numeric_dtype(dtype) or values.map(lambda v: isinstance(v, (int, float, np.number))).all():
+    if is_complex_dtype(dtype):  # modelling the real part alone would fill with half of each number
+        return "unsupported"
+    if is_numeric_dtype(dtype) or values.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))).all():
         return "float"
     if not values.map(type).isin([str]).all():
         return "unsupported"

@@ -10,15 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import (
-    is_bool_dtype,
-    is_datetime64_any_dtype,
-    is_integer_dtype,
-    is_numeric_dtype,
-)
+from pandas.api.types import is_datetime64_any_dtype, is_integer_dtype
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .encoding import holds_real_numbers
 from .errors import DataError
 
 __all__ = ["BaseSeriesImputer", "SeriesLayout", "series_layout"]
@@ -31,7 +27,7 @@ class SeriesLayout:
     Attributes
     ----------
     features : list of str
-        The numeric value columns (neither the time nor the id column).
+        The numeric value columns (neither the time nor the id column; not booleans, not complex numbers).
     rows : list of ndarray of int
         For each series, the positions of its rows in the table, in time order.
     times : list of ndarray of float
@@ -65,7 +61,7 @@ def _time_values(frame, time_column):
     column = frame[time_column]
     if is_datetime64_any_dtype(column):
         values = _seconds(column)
-    elif is_numeric_dtype(column) and not is_bool_dtype(column):
+    elif holds_real_numbers(column):
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         parsed = pd.to_datetime(column, errors="coerce", format="mixed")
@@ -160,7 +156,7 @@ def series_layout(frame, time_column=None, id_column=None):
     features = [
         name
         for name in frame.columns
-        if name not in (time_column, id_column) and is_numeric_dtype(frame[name]) and not is_bool_dtype(frame[name])
+        if name not in (time_column, id_column) and holds_real_numbers(frame[name])
     ]
     return SeriesLayout(features, rows, [times[series_rows] for series_rows in rows])
 

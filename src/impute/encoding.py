@@ -158,9 +158,7 @@ def column_kind(column, categorical=False):
         return "float"
     if values.map(type).isin([bool, np.bool_]).all():
         return "boolean"
-    if is_complex_dtype(dtype):  # modelling the real part alone would fill with half of each number
-        return "unsupported"
-    if is_numeric_dtype(dtype) or values.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))).all():
+    if holds_real_numbers(column) or values.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))).all():
         return "float"
     if not values.map(type).isin([str]).all():
         return "unsupported"

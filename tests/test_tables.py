@@ -8,6 +8,7 @@ import pytest
 from tables import fast_transformer
 
 from impute import MeanImputer, TransformerImputer, load_model, save_model
+from impute.evaluation import evaluate_frame
 
 
 def mixed_frame(n_rows=300, seed=0):
@@ -151,3 +152,24 @@ def test_mean_imputer_works_in_the_users_units():
     np.testing.assert_array_equal(MeanImputer().fit(X).statistics_, [2e5, 1.5])
     days = pd.DataFrame({"day": pd.to_datetime(["2024-01-01", None, "2024-01-03"]), "n": [1, 2, 3]})
     assert MeanImputer().fit_transform(days).loc[1, "day"] == pd.Timestamp("2024-01-02")
+
+
+def test_evaluation_scores_each_column_as_it_is_modelled():
+    """Dates are scored as numbers (RMSE), flags and categories by accuracy, and columns the
+    imputers pass through (identifiers, complex numbers) are neither hidden nor scored."""
+    frame = mixed_frame().assign(
+        id=[f"row{i}" for i in range(300)],
+        wave=np.exp(1j * np.arange(300.0)),
+    )
+    with pytest.warns(UserWarning, match="passed through"):
+        scores = evaluate_frame(MeanImputer(), frame, rate=0.3, seed=0)
+    columns = scores["columns"]
+    assert set(columns) == {"x", "y", "level", "city", "flag", "count", "when"}
+    assert set(columns["when"]) == {"rmse", "mae"} and 0 < columns["when"]["rmse"] < 0.5
+    assert set(columns["flag"]) == set(columns["city"]) == {"accuracy"}
+
+
+def test_evaluation_refuses_a_table_with_nothing_to_score():
+    frame = pd.DataFrame({"id": [f"row{i}" for i in range(100)], "wave": np.exp(1j * np.arange(100.0))})
+    with pytest.raises(ValueError, match="no column can be scored"):
+        evaluate_frame(MeanImputer(), frame)

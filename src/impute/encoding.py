@@ -167,7 +167,7 @@ def column_kind(column, categorical=False):
     return "identifier" if many or distinct > MAX_CATEGORIES else "categorical"
 
 
-def _numbers(column, kind):
+def as_numbers(column, kind):
     """A numeric column as float64, NaN where missing; datetimes as seconds since 1970 (UTC)."""
     if kind == "datetime":
         stamps = pd.to_datetime(column)
@@ -218,7 +218,7 @@ class TableEncoder:
                 self.categories_.append(None)
         self.timezones_ = [str(column.dt.tz) if kind == "datetime" and column.dt.tz is not None else None
                            for column, kind in zip(columns, self.kinds)]
-        numbers = np.column_stack([_numbers(columns[j], self.kinds[j]) for j in self.numeric] or [np.empty((len(columns[0]), 0))])
+        numbers = np.column_stack([as_numbers(columns[j], self.kinds[j]) for j in self.numeric] or [np.empty((len(columns[0]), 0))])
         self.scaler_ = NumericScaler(self.scaling, self.random_state).fit(numbers)
         return self
 
@@ -230,7 +230,7 @@ class TableEncoder:
         visible = np.zeros((n_rows, len(self.kinds)), dtype=bool)
         numeric = self.numeric
         if numeric:
-            numbers = np.column_stack([_numbers(columns[j], self.kinds[j]) for j in numeric])
+            numbers = np.column_stack([as_numbers(columns[j], self.kinds[j]) for j in numeric])
             present = ~np.isnan(numbers)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)

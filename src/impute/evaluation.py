@@ -4,10 +4,10 @@ import time
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from sklearn.base import clone
 
 from .amputation import ampute
+from .encoding import as_numbers, column_kind
 
 __all__ = ["evaluate", "evaluate_frame", "mae", "minmax_scale", "rmse"]
 
@@ -112,8 +112,11 @@ def _fit_transform_timed(imputer, gappy, **params):
 def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     """Score ``imputer`` on a table with numeric and categorical columns (``../shared/BENCHMARK.md``).
 
-    Numeric columns are min-max scaled and hidden under ``mechanism``; categorical columns
-    (text, ``category``, booleans) are hidden MCAR at ``rate``, as the protocol prescribes.
+    Columns are scored as the imputers model them (``encoding.column_kind``): numeric columns
+    (floats, integers, datetimes as seconds) are min-max scaled and hidden under ``mechanism``;
+    categorical columns (text, ``category``, booleans) are hidden MCAR at ``rate``, as the protocol
+    prescribes. Columns that are passed through (identifiers, empty, complex numbers and other
+    unsupported values) are left as they are and not scored.
 
     Parameters
     ----------
@@ -148,10 +151,14 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     >>> {name: sorted(column) for name, column in scores["columns"].items()}
     {'x': ['mae', 'rmse'], 'colour': ['accuracy']}
     """
-    numeric = [name for name in frame.columns if is_numeric_dtype(frame[name]) and not is_bool_dtype(frame[name])]
-    categorical = [name for name in frame.columns if name not in numeric]
+    kinds = {name: column_kind(frame[name]) for name in frame.columns}
+    numeric = [name for name in frame.columns if kinds[name] in ("float", "integer", "datetime")]
+    categorical = [name for name in frame.columns if kinds[name] in ("categorical", "boolean")]
+    if not (numeric or categorical):
+        raise ValueError(f"no column can be scored: every column is passed through ({kinds}); pass numeric, text or date columns")
     gappy = frame.copy()
-    truth = minmax_scale(frame[numeric].to_numpy(dtype=np.float64, na_value=np.nan)) if numeric else None
+    numbers = np.column_stack([as_numbers(frame[name], kinds[name]) for name in numeric]) if numeric else None
+    truth = minmax_scale(numbers) if numeric else None
     if numeric:
         hidden = ampute(truth, mechanism, rate, random_state=seed)
         for j, name in enumerate(numeric):

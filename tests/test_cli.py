@@ -27,8 +27,8 @@ def gappy_csv(tmp_path):
     return path
 
 
-def read_text(path):
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+def read_text(path, sep=","):
+    return pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep)
 
 
 def test_fit_then_fill_keeps_observed_text_and_fills_every_gap(gappy_csv, tmp_path):
@@ -220,3 +220,35 @@ def test_unseen_category_in_a_file_passes_through(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[1].endswith(",purple") and lines[1].split(",")[0] != ""
     assert lines[2].split(",")[1] in {"red", "blue"}
+
+
+def test_numbers_with_a_decimal_comma_are_modelled_and_written_back_with_one(tmp_path):
+    """A spreadsheet export from much of Europe: ';' between cells, ',' before decimals. Such a
+    column is numeric, not a category; values that could be thousands ("1,234") stay text."""
+    rng = np.random.default_rng(0)
+    n = 200
+    a = rng.normal(size=n)
+    frame = pd.DataFrame(
+        {
+            "price": [f"{v:.2f}".replace(".", ",") for v in 10 + a],
+            "weight": [f"{v:.1f}".replace(".", ",") for v in 50 + 10 * a],
+            "code": [f"{v},{w:03d}" for v, w in zip(rng.integers(1, 9, n), rng.integers(0, 1000, n))],
+        }
+    ).astype(object)
+    for name in ("price", "weight"):
+        frame.loc[rng.random(n) < 0.15, name] = ""
+    frame.to_csv(tmp_path / "in.csv", index=False, sep=";")
+    kinds = json.loads(invoke("info", tmp_path / "in.csv", "--json").stdout)["columns"]
+    assert [kinds[name]["kind"] for name in frame.columns] == ["float", "float", "identifier"]
+    assert invoke("fit", tmp_path / "in.csv", "-o", tmp_path / "m.impute", "--max-epochs", "20", "-q").exit_code == 0
+    result = invoke("fill", tmp_path / "in.csv", "-m", tmp_path / "m.impute", "-o", tmp_path / "out.csv", "-q")
+    assert result.exit_code == 0, result.output
+    before, after = read_text(tmp_path / "in.csv", sep=";"), read_text(tmp_path / "out.csv", sep=";")
+    observed = before != ""
+    assert (after[observed] == before[observed]).sum().sum() == observed.sum().sum()
+    filled = after["weight"][~observed["weight"]]
+    assert filled.str.fullmatch(r"-?\d+(,\d+)?").all()
+    assert filled.str.replace(",", ".").astype(float).between(20, 80).all()
+    result = invoke("fill", tmp_path / "in.csv", "-m", tmp_path / "m.impute", "-o", tmp_path / "out.parquet", "-q")
+    numbers = pq.read_table(tmp_path / "out.parquet").column("price").to_numpy()
+    assert result.exit_code == 0 and numbers.dtype == np.float64 and not np.isnan(numbers).any()

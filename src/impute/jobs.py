@@ -55,7 +55,8 @@ def model_frame(table, schema, source, row_offset=0):
     """The modelled columns of ``table`` (a pyarrow Table or RecordBatch) as the estimator reads them."""
     return pd.DataFrame(
         {
-            name: parse_column(table.column(name), name, schema.kinds[name], schema.na_values, source, row_offset)
+            name: parse_column(table.column(name), name, schema.kinds[name], schema.na_values, source, row_offset,
+                               name in schema.decimal_comma)
             for name in schema.modelled
         },
         index=pd.RangeIndex(table.num_rows),
@@ -199,7 +200,8 @@ def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8
             columns = list(batch.columns)
             for j, name in enumerate(schema.modelled):
                 i = batch.schema.get_field_index(name)
-                columns[i] = merge_filled(columns[i], filled[name].to_numpy(), missing[:, j], schema.kinds[name], as_text)
+                columns[i] = merge_filled(columns[i], filled[name].to_numpy(), missing[:, j], schema.kinds[name], as_text,
+                                          name in schema.decimal_comma)
             offset += batch.num_rows
             if on_rows:
                 on_rows(batch.num_rows)

@@ -6,7 +6,7 @@ another file parses the same columns the same way. Cells are parsed from Arrow a
 or Parquet types) and filled cells merged back, keeping observed cells exactly as read.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,8 @@ MODELLED_KINDS = NUMERIC_KINDS + ("categorical", "datetime")
 NA_VALUES = tuple(pa_csv.ConvertOptions().null_values)
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 INTEGER = r"^[+-]?\d+$"
+COMMA_NUMBER = r"^[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?$"  # "1,5": a decimal comma, as spreadsheets write in much of Europe
+THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+$"  # "1,234" could as well be one thousand two hundred and thirty-four
 INFINITY = r"(?i)^[+-]?inf(inity)?$"  # numbers, but not finite: a numeric column holding one is refused
 BOOLEANS = ("true", "false", "True", "False", "TRUE", "FALSE")
 ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
@@ -36,19 +38,21 @@ class TableSchema:
     ``kinds`` maps every column of the training file, in order, to ``float``, ``integer``,
     ``categorical`` (text and booleans), ``identifier`` (text with almost every value distinct),
     ``datetime``, ``empty`` (no observed value) or ``other``. ``modelled`` lists the columns the
-    model fills; every other column passes through untouched.
+    model fills; every other column passes through untouched. ``decimal_comma`` lists the numeric
+    columns written with a decimal comma ("1,5"), read and written back that way.
     """
 
     kinds: dict
     modelled: list
     na_values: list
+    decimal_comma: list = field(default_factory=list)
 
     def to_dict(self):
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data):
-        return cls(dict(data["kinds"]), list(data["modelled"]), list(data["na_values"]))
+        return cls(dict(data["kinds"]), list(data["modelled"]), list(data["na_values"]), list(data.get("decimal_comma", [])))
 
 
 def _present_text(column, na_values):
@@ -102,6 +106,8 @@ def column_kind(column, na_values):
     number = pc.match_substring_regex(values, NUMBER)
     if pc.all(number).as_py():
         return "integer" if pc.all(pc.match_substring_regex(values, INTEGER)).as_py() else "float"
+    if _written_with_decimal_comma(values):
+        return "float"
     if pc.mean(pc.or_(number, pc.match_substring_regex(values, INFINITY))).as_py() >= STRAY_TEXT_SHARE:
         return "float"  # parse_numeric will name the first bad cell
     if pc.all(pc.is_in(values, value_set=pa.array(BOOLEANS))).as_py():
@@ -109,6 +115,28 @@ def column_kind(column, na_values):
     if pc.all(pc.match_substring_regex(values, ISO_DATETIME)).as_py():
         return "datetime"
     return "text"
+
+
+def _written_with_decimal_comma(values):
+    """Whether present cell texts are numbers with a decimal comma: at least one holds a comma,
+    not every comma could be a thousands separator, and (as for other numbers, see
+    ``STRAY_TEXT_SHARE``) nearly all are such numbers or integers."""
+    comma = pc.match_substring_regex(values, COMMA_NUMBER)
+    if not pc.any(comma).as_py() or pc.all(pc.match_substring_regex(pc.filter(values, comma), THOUSANDS)).as_py():
+        return False
+    return pc.mean(pc.or_(comma, pc.match_substring_regex(values, INTEGER))).as_py() >= STRAY_TEXT_SHARE
+
+
+def decimal_comma_columns(table, kinds, na_values):
+    """The numeric text columns of ``table`` written with a decimal comma (see ``TableSchema``)."""
+    found = []
+    for name, kind in kinds.items():
+        column = table.column(name)
+        if kind == "float" and is_text_type(column.type):
+            text, present = _present_text(pc.cast(column, pa.string()), na_values)
+            if _written_with_decimal_comma(pc.filter(text, present)):
+                found.append(name)
+    return found
 
 
 def text_values(column, na_values):
@@ -163,16 +191,16 @@ def infer_schema(table, source, na_values=NA_VALUES, columns=None, exclude=(), c
     modelled = [name for name in chosen if kinds[name] in MODELLED_KINDS and name not in exclude]
     if not modelled:
         raise DataError(f"{source}: no numeric or categorical column with an observed value to model; the kinds are {kinds}")
-    return TableSchema(kinds, modelled, list(na_values))
+    return TableSchema(kinds, modelled, list(na_values), decimal_comma_columns(table, kinds, na_values))
 
 
-def parse_column(column, name, kind, na_values, source, row_offset=0):
+def parse_column(column, name, kind, na_values, source, row_offset=0, decimal_comma=False):
     """One modelled column as the estimator reads it: floats, nullable integers or category labels."""
     if kind == "categorical":
         return text_values(column, na_values) if is_text_type(column.type) else column.to_pandas().astype(object)
     if kind == "datetime":
         return parse_datetime(column, name, na_values, source, row_offset)
-    values = parse_numeric(column, name, na_values, source, row_offset)
+    values = parse_numeric(column, name, na_values, source, row_offset, decimal_comma)
     return pd.Series(pd.array(np.where(np.isnan(values), None, values), dtype="Int64") if kind == "integer" else values)
 
 
@@ -204,20 +232,22 @@ def _datetime_texts(stamps, observed):
     return stamps.dt.strftime("%Y-%m-%dT%H:%M:%S" if with_t else "%Y-%m-%d %H:%M:%S")
 
 
-def parse_numeric(column, name, na_values, source, row_offset=0):
+def parse_numeric(column, name, na_values, source, row_offset=0, decimal_comma=False):
     """A column as float64 with NaN where missing; a cell that is not a finite number is an error.
 
     ``row_offset`` is the number of data rows before this batch, so that errors give the row's
-    position in the file (counted from 1, header excluded).
+    position in the file (counted from 1, header excluded). With ``decimal_comma`` a comma in a
+    text cell is read as the decimal point.
     """
     if is_text_type(column.type):
         column = pc.cast(column, pa.string())
         missing = pc.is_in(column, value_set=pa.array(na_values, pa.string()))
+        dotted = pc.replace_substring(column, ",", ".") if decimal_comma else column
         try:  # fast path: clean numbers
-            values = pc.cast(pc.if_else(missing, None, column), pa.float64()).to_numpy(zero_copy_only=False)
+            values = pc.cast(pc.if_else(missing, None, dotted), pa.float64()).to_numpy(zero_copy_only=False)
             bad = pa.array(np.isinf(values))
         except pa.ArrowInvalid:  # spaces around numbers, or a cell that is not a number: find it
-            text, present = _present_text(column, na_values)
+            text, present = _present_text(dotted, na_values)
             number = pc.match_substring_regex(text, NUMBER)
             bad = pc.and_(present, pc.invert(number))
             values = pc.cast(pc.if_else(number, text, None), pa.float64()).to_numpy(zero_copy_only=False)
@@ -230,12 +260,13 @@ def parse_numeric(column, name, na_values, source, row_offset=0):
     return values
 
 
-def merge_filled(original, filled, missing, kind, as_text):
+def merge_filled(original, filled, missing, kind, as_text, decimal_comma=False):
     """The output column: the original cells where observed, ``filled`` where ``missing``.
 
     ``filled`` holds the imputer's output for the column (numbers, or category labels). With
-    ``as_text`` a text column stays text and its observed cells keep their exact characters;
-    otherwise numeric columns read as text become numbers.
+    ``as_text`` a text column stays text and its observed cells keep their exact characters
+    (filled numbers written with a comma where ``decimal_comma``); otherwise numeric columns read
+    as text become numbers.
     """
     is_text = is_text_type(original.type)
     if kind == "datetime":
@@ -263,4 +294,6 @@ def merge_filled(original, filled, missing, kind, as_text):
         return original
     original = pc.cast(original, pa.string()) if is_text else original
     replacements = pc.cast(pa.array(numbers[missing]), original.type)
+    if is_text and decimal_comma:
+        replacements = pc.replace_substring(replacements, ".", ",")
     return pc.replace_with_mask(original, pa.array(missing), replacements)

@@ -52,7 +52,7 @@ def _key_column(table, schema, name, source):
     as in every other column."""
     kind = schema.kinds[name]
     as_kind = kind if kind in ("float", "integer", "datetime") else "categorical"
-    return parse_column(table.column(name), name, as_kind, schema.na_values, source)
+    return parse_column(table.column(name), name, as_kind, schema.na_values, source, decimal_comma=name in schema.decimal_comma)
 
 
 def read_series_file(path, *, time_column, id_column=None, columns=None, exclude=(), na_values=NA_VALUES, sep=None,
@@ -79,7 +79,7 @@ def read_series_file(path, *, time_column, id_column=None, columns=None, exclude
                             f"{', '.join(unusable)}; leave them out of --columns")
         if not features:
             raise DataError(f"{path}: no numeric column to fill besides {keys}; the kinds are {found.kinds}")
-        schema = TableSchema(found.kinds, features, found.na_values)
+        schema = TableSchema(found.kinds, features, found.na_values, found.decimal_comma)
     else:
         absent = [name for name in schema.modelled if name not in table.column_names]
         if absent:
@@ -150,7 +150,8 @@ def fill_series_file(imputer, schema, source, destination, *, sep=None, encoding
     columns = [column.combine_chunks() for column in read.table.columns]
     for j, name in enumerate(schema.modelled):
         i = read.table.schema.get_field_index(name)
-        columns[i] = merge_filled(columns[i], filled[name].to_numpy(), missing[:, j], schema.kinds[name], as_text)
+        columns[i] = merge_filled(columns[i], filled[name].to_numpy(), missing[:, j], schema.kinds[name], as_text,
+                                  name in schema.decimal_comma)
     batch = pa.record_batch(columns, names=read.table.column_names)
     return write_table(destination, batch.schema, [batch], read.delimiter)
 

@@ -1,10 +1,13 @@
 """The command line, driven through Typer's runner and, once, through the installed console script."""
 
+import datetime
+import decimal
 import json
 import os
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from runner import invoke
@@ -209,6 +212,40 @@ def test_parquet_types_survive_a_fill(tmp_path):
         observed = frame[name].notna()
         assert (filled.loc[observed, name] == frame.loc[observed, name]).all(), name
 
+
+def test_parquet_decimals_dates_and_coarse_timestamps_are_filled_in_their_types(tmp_path):
+    """Warehouse exports: money as DECIMAL(10, 2), dates without a time, timestamps in
+    milliseconds. Each is modelled as a number and written back in its own type, rounded to its
+    resolution; durations and times of day are passed through untouched."""
+    rng = np.random.default_rng(0)
+    n = 200
+    a = rng.normal(size=n)
+    gaps = {name: rng.random(n) < 0.2 for name in ("price", "day", "stamp", "wait")}
+    price = [None if gap else decimal.Decimal(f"{10 + v:.2f}") for v, gap in zip(a, gaps["price"])]
+    day = [None if gap else datetime.date(2024, 1, 1) + datetime.timedelta(days=int(50 + 20 * v)) for v, gap in zip(a, gaps["day"])]
+    start = datetime.datetime(2024, 1, 1)
+    stamp = [None if gap else start + datetime.timedelta(seconds=1000 * v) for v, gap in zip(a, gaps["stamp"])]
+    wait = [None if gap else int(1000 * v) for v, gap in zip(a, gaps["wait"])]
+    table = pa.table({
+        "x": a,
+        "price": pa.array(price, pa.decimal128(10, 2)),
+        "day": pa.array(day, pa.date32()),
+        "stamp": pa.array(stamp, pa.timestamp("ms")),
+        "wait": pa.array(wait, pa.duration("s")),
+    })
+    pq.write_table(table, tmp_path / "in.parquet")
+    kinds = json.loads(invoke("info", tmp_path / "in.parquet", "--json").stdout)["columns"]
+    assert [kinds[name]["kind"] for name in table.column_names] == ["float", "float", "datetime", "datetime", "other"]
+    result = invoke("fill", tmp_path / "in.parquet", "-o", tmp_path / "out.parquet", "--max-epochs", "20", "-q")
+    assert result.exit_code == 0, result.output
+    after = pq.read_table(tmp_path / "out.parquet")
+    assert after.schema == table.schema
+    assert [after.column(name).null_count for name in table.column_names] == [0, 0, 0, 0, int(gaps["wait"].sum())]
+    for name in table.column_names:
+        observed = ~np.asarray(table.column(name).is_null())
+        assert after.column(name).filter(observed).equals(table.column(name).filter(observed)), name
+    filled_price = np.array(after.column("price").to_pylist(), dtype=float)[gaps["price"]]
+    assert (np.abs(filled_price - (10 + a[gaps["price"]])) < 1).mean() > 0.8
 
 def test_unseen_category_in_a_file_passes_through(tmp_path):
     rows = ["x,colour"] + [f"{i % 7},{'red' if i % 2 else 'blue'}" for i in range(60)]

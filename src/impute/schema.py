@@ -93,12 +93,14 @@ def column_kind(column, na_values):
         return "integer"
     elif pa.types.is_floating(kind):
         return "float" if pc.any(pc.invert(pc.is_nan(column))).as_py() else "empty"
+    elif pa.types.is_decimal(kind):
+        return "float"  # filled values are rounded to the column's scale when written back
     elif pa.types.is_boolean(kind):
         return "boolean"
-    elif pa.types.is_temporal(kind):
+    elif pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         return "datetime"
     else:
-        return "other"
+        return "other"  # durations, times of day, intervals, nested types: passed through
     text, present = _present_text(column, na_values)
     values = pc.filter(text, present)
     if len(values) == 0:
@@ -205,7 +207,9 @@ def parse_column(column, name, kind, na_values, source, row_offset=0, decimal_co
 
 
 def parse_datetime(column, name, na_values, source, row_offset=0):
-    """A column of ISO 8601 text or Arrow timestamps as a datetime Series; other text is an error."""
+    """A column of ISO 8601 text, Arrow timestamps or dates as a datetime Series; other text is an error."""
+    if pa.types.is_date(column.type):
+        return pc.cast(column, pa.timestamp("s")).to_pandas()
     if not is_text_type(column.type):
         return column.to_pandas()
     text = text_values(column, na_values)
@@ -222,6 +226,13 @@ def _refuse_cell(source, name, row, value, expected):
         f"{source}: column {name!r}, row {row + 1}: {value!r} is not {expected}; fix the cell, list it as a "
         "missing-value marker with --na-values, or --exclude the column"
     )
+
+
+def _typed_stamps(stamps, arrow_type):
+    """Filled datetimes (a Series) as an Arrow array of ``arrow_type``, rounded to its resolution
+    (whole days for dates), so that no cast has to drop a fraction."""
+    resolution = "D" if pa.types.is_date(arrow_type) else arrow_type.unit
+    return pa.array(stamps.dt.round(resolution)).cast(arrow_type)
 
 
 def _datetime_texts(stamps, observed):
@@ -277,7 +288,7 @@ def merge_filled(original, filled, missing, kind, as_text, decimal_comma=False):
             original = pc.cast(original, pa.string())
             texts = _datetime_texts(stamps, pc.filter(original, pa.array(~missing)))
             return pc.replace_with_mask(original, pa.array(missing), pa.array(texts, pa.string()))
-        return pc.replace_with_mask(original, pa.array(missing), pa.array(stamps).cast(original.type))
+        return pc.replace_with_mask(original, pa.array(missing), _typed_stamps(stamps, original.type))
     if kind == "categorical":
         if not missing.any():
             return original
@@ -293,7 +304,10 @@ def merge_filled(original, filled, missing, kind, as_text, decimal_comma=False):
     if not missing.any():
         return original
     original = pc.cast(original, pa.string()) if is_text else original
-    replacements = pc.cast(pa.array(numbers[missing]), original.type)
+    replacements = pa.array(numbers[missing])
+    if pa.types.is_decimal(original.type):
+        replacements = pc.round(replacements, original.type.scale)
+    replacements = pc.cast(replacements, original.type)
     if is_text and decimal_comma:
         replacements = pc.replace_substring(replacements, ".", ",")
     return pc.replace_with_mask(original, pa.array(missing), replacements)

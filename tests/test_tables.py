@@ -1,9 +1,12 @@
 """DataFrames with columns of every kind: dtypes kept, categories learned, odd columns passed through."""
 
+import datetime
+import decimal
 import warnings
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from tables import fast_transformer
 
@@ -51,6 +54,36 @@ def test_every_dtype_survives_and_observed_cells_are_untouched(make):
         assert (filled.loc[observed[name], name] == gappy.loc[observed[name], name]).all(), name
     assert set(filled["city"]) <= {"Oslo", "Lima"}
 
+
+def arrow_frame(n_rows=300, seed=0):
+    """The columns ``pd.read_parquet(..., dtype_backend="pyarrow")`` gives for a warehouse export:
+    Arrow-backed numbers, text and flags, money as a decimal, dates, coarse timestamps."""
+    frame = mixed_frame(n_rows, seed).drop(columns=["level", "when"]).convert_dtypes(dtype_backend="pyarrow")
+    a = mixed_frame(n_rows, seed)["x"].to_numpy()
+    money = pa.array([decimal.Decimal(f"{10 + v:.2f}") for v in a], pa.decimal128(10, 2))
+    days = pa.array([datetime.date(2024, 1, 1) + datetime.timedelta(days=int(50 + 20 * v)) for v in a], pa.date32())
+    stamps = pd.Timestamp("2024-01-01") + pd.to_timedelta(1000 * a, unit="s")
+    return frame.assign(
+        price=pd.Series(money, dtype=pd.ArrowDtype(money.type)),
+        day=pd.Series(days, dtype=pd.ArrowDtype(days.type)),
+        stamp_ms=pd.Series(pa.array(stamps.round("ms"), pa.timestamp("ms", tz="Europe/Oslo")), dtype=pd.ArrowDtype(pa.timestamp("ms", tz="Europe/Oslo"))),
+        stamp_s=pd.Series(stamps.round("s")).astype("datetime64[s]"),
+    )
+
+
+@pytest.mark.parametrize("make", [MeanImputer, lambda: fast_transformer(max_epochs=20)])
+def test_arrow_backed_decimal_and_date_columns_keep_their_dtypes(make, tmp_path):
+    gappy = with_gaps(arrow_frame())
+    imputer = make().fit(gappy)
+    filled = imputer.transform(gappy)
+    assert filled.dtypes.to_dict() == gappy.dtypes.to_dict()
+    assert not filled.isna().any().any()
+    observed = gappy.notna()
+    for name in gappy.columns:
+        assert (filled.loc[observed[name], name] == gappy.loc[observed[name], name]).all(), name
+    save_model(imputer, tmp_path / "m.impute")
+    again = load_model(tmp_path / "m.impute").transform(gappy)
+    assert again.equals(filled)
 
 def test_categories_are_learned_from_the_other_columns():
     truth = mixed_frame(400)

@@ -12,10 +12,13 @@ text columns that look like identifiers (almost every value distinct, such as an
 text), which would only teach the network to memorise rows.
 """
 
+import datetime
+import decimal
 import warnings
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import (
     is_bool_dtype,
     is_complex_dtype,
@@ -175,6 +178,8 @@ def as_numbers(column, kind):
             stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
         nanoseconds = stamps.astype("datetime64[ns]").to_numpy().astype(np.int64).astype(np.float64)
         return np.where(stamps.isna().to_numpy(), np.nan, nanoseconds / NANOSECONDS)
+    if is_numeric_dtype(column.dtype):  # pd.to_numeric drops the gaps of Arrow decimals (pandas 3.1)
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
     return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -216,8 +221,7 @@ class TableEncoder:
                 self.categories_.append(list(declared if declared is not None else pd.unique(column.dropna())))
             else:
                 self.categories_.append(None)
-        self.timezones_ = [str(column.dt.tz) if kind == "datetime" and column.dt.tz is not None else None
-                           for column, kind in zip(columns, self.kinds)]
+        self.timezones_ = [_timezone(column) if kind == "datetime" else None for column, kind in zip(columns, self.kinds)]
         numbers = np.column_stack([as_numbers(columns[j], self.kinds[j]) for j in self.numeric] or [np.empty((len(columns[0]), 0))])
         self.scaler_ = NumericScaler(self.scaling, self.random_state).fit(numbers)
         return self
@@ -267,9 +271,11 @@ class TableEncoder:
             stamps = pd.to_datetime(np.rint(numbers * NANOSECONDS).astype(np.int64), unit="ns")
             if self.timezones_[j] is not None:
                 stamps = stamps.tz_localize("UTC").tz_convert(self.timezones_[j])
-            return pd.Series(stamps, index=like.index).astype(like.dtype)
+            return pd.Series(stamps.round(_resolution(like.dtype)), index=like.index).astype(like.dtype)
         if kind == "integer":
             numbers = np.rint(numbers)
+        elif isinstance(like.dtype, pd.ArrowDtype) and pa.types.is_decimal(like.dtype.pyarrow_dtype):
+            numbers = np.round(numbers, like.dtype.pyarrow_dtype.scale)
         series = pd.Series(numbers, index=like.index)
         return series.astype(like.dtype) if is_numeric_dtype(like.dtype) else series
 
@@ -293,6 +299,21 @@ class TableEncoder:
         return encoder
 
 
+def _timezone(column):
+    """The time zone of a datetime column (numpy- or Arrow-backed), as text, or None."""
+    zone = pd.to_datetime(column).dt.tz
+    return None if zone is None else str(zone)
+
+
+def _resolution(dtype):
+    """The finest step a datetime dtype holds, as a pandas frequency: filled datetimes are
+    rounded to it, since a cast that would drop a fraction is refused (Arrow) or truncates."""
+    if isinstance(dtype, pd.ArrowDtype):
+        arrow = dtype.pyarrow_dtype
+        return "D" if pa.types.is_date(arrow) else arrow.unit
+    return getattr(dtype, "unit", None) or np.datetime_data(dtype)[0]
+
+
 def _with_dtype(series, dtype):
     """``series`` as ``dtype`` where the labels fit it (a category, bool, string), else as is."""
     try:
@@ -302,7 +323,10 @@ def _with_dtype(series, dtype):
 
 
 def _plain(value):
-    """A label or statistic as a JSON value: numpy scalars as Python ones, timestamps as text."""
-    if isinstance(value, pd.Timestamp):
+    """A label or statistic as a JSON value: numpy scalars as Python ones, timestamps and dates
+    as text, decimals as floats (a decimal column's dtype rounds them back on the way out)."""
+    if isinstance(value, datetime.date):  # pd.Timestamp included
         return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
     return value.item() if isinstance(value, np.generic) else value

@@ -52,6 +52,8 @@ CASES = [
      ["fill", "in.csv", "-o", "out.csv", *FAST], 0, ""),
     ("numbers with a decimal comma", {"in.csv": b"a;b\n1,5;2\n;3\n-0,25;\n2;1\n"},
      ["fill", "in.csv", "-o", "out.csv", "--method", "mean", "--quiet"], 0, ""),
+    ("times with changing UTC offsets", {"in.csv": b"t,a\n2024-03-30T12:00+01:00,1\n2024-03-31T12:00+02:00,2\n,3\n"},
+     ["fill", "in.csv", "-o", "out.csv", "--method", "mean", "--quiet"], 0, ""),
     ("a byte-order mark", {"in.csv": b"\xef\xbb\xbf" + GOOD}, ["fill", "in.csv", "-o", "out.csv", *FAST], 0, ""),
     ("not UTF-8", {"in.csv": b"caf\xe9,b\n1,2\n,3\n"}, ["fill", "in.csv", *FAST], 1, "--encoding"),
     ("not UTF-8, with --encoding", {"in.csv": b"caf\xe9,b\n1,2\n,3\n"},

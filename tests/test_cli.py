@@ -187,6 +187,28 @@ def test_csv_categories_dates_and_flags_round_trip_as_text(tmp_path):
     assert [kinds[name]["kind"] for name in frame.columns] == ["float", "categorical", "categorical", "datetime"]
 
 
+@pytest.mark.parametrize("zone", ["Europe/Oslo", "UTC"])
+def test_times_with_utc_offsets_are_filled_with_an_offset(tmp_path, zone):
+    """Local times exported with their offset (+01:00 in winter, +02:00 in summer) and UTC times
+    written with Z: the filled cells carry an offset too, so each names one instant."""
+    rng = np.random.default_rng(0)
+    n = 120
+    stamps = pd.Series(pd.date_range("2024-03-20", periods=n, freq="6h", tz=zone))
+    text = stamps.map(lambda t: t.isoformat().replace("+00:00", "Z"))
+    frame = pd.DataFrame({"when": text, "x": np.arange(n, dtype=float)}).astype(object)
+    gaps = rng.random(n) < 0.2
+    frame.loc[gaps, "when"] = ""
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    result = invoke("fill", tmp_path / "in.csv", "-o", tmp_path / "out.csv", "--method", "mean", "-q")
+    assert result.exit_code == 0, result.output
+    after = read_text(tmp_path / "out.csv")
+    assert (after["when"][~gaps] == frame["when"][~gaps]).all()
+    suffix = r"Z" if zone == "UTC" else r"\+0[12]:00"
+    assert after["when"][gaps].str.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}" + suffix).all()
+    filled = pd.to_datetime(after["when"][gaps], format="ISO8601", utc=True)
+    mean = pd.to_datetime(frame["when"][~gaps], format="ISO8601", utc=True).mean()
+    assert (abs(filled - mean) < pd.Timedelta("1s")).all()
+
 def test_parquet_types_survive_a_fill(tmp_path):
     rng = np.random.default_rng(0)
     n = 200

@@ -28,6 +28,7 @@ INFINITY = r"(?i)^[+-]?inf(inity)?$"  # numbers, but not finite: a numeric colum
 BOOLEANS = ("true", "false", "True", "False", "TRUE", "FALSE")
 ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
 DATE_ONLY = r"^\d{4}-\d{2}-\d{2}$"
+ZONE = r"(?P<zone>Z|[+-]\d{2}:?\d{2})$"  # a UTC offset at the end of an ISO 8601 time
 STRAY_TEXT_SHARE = 0.9  # a column whose values are at least this share numbers is numeric with bad cells
 
 
@@ -213,7 +214,10 @@ def parse_datetime(column, name, na_values, source, row_offset=0):
     if not is_text_type(column.type):
         return column.to_pandas()
     text = text_values(column, na_values)
-    stamps = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    # Local times written with their offset change it at daylight saving: read them all as UTC.
+    trimmed, present = _present_text(pc.cast(column, pa.string()), na_values)
+    zoned = bool(pc.any(pc.match_substring_regex(pc.filter(trimmed, present), ZONE)).as_py())
+    stamps = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=zoned)
     bad = np.flatnonzero(stamps.isna().to_numpy() & text.notna().to_numpy())
     if len(bad):
         _refuse_cell(source, name, row_offset + bad[0], text.iloc[bad[0]], "an ISO 8601 date or time")
@@ -236,11 +240,21 @@ def _typed_stamps(stamps, arrow_type):
 
 
 def _datetime_texts(stamps, observed):
-    """Datetimes written like the column's observed cells (text): dates alone, or date and time."""
+    """Datetimes written like the column's observed cells (text): dates alone, or date and time,
+    with the UTC offset the observed cells use most (``Z``, ``+02:00``...) where they have one."""
     if len(observed) and pc.all(pc.match_substring_regex(observed, DATE_ONLY)).as_py():
         return stamps.dt.strftime("%Y-%m-%d")
     with_t = len(observed) and "T" in observed[0].as_py()
-    return stamps.dt.strftime("%Y-%m-%dT%H:%M:%S" if with_t else "%Y-%m-%d %H:%M:%S")
+    layout = "%Y-%m-%dT%H:%M:%S" if with_t else "%Y-%m-%d %H:%M:%S"
+    zones = pc.struct_field(pc.extract_regex(pc.drop_null(observed), ZONE), "zone") if len(observed) else pa.array([], pa.string())
+    zones = pc.drop_null(zones)
+    if not len(zones):
+        return stamps.dt.strftime(layout)
+    counts = pc.value_counts(zones)
+    zone = counts.field("values")[pc.index(counts.field("counts"), pc.max(counts.field("counts"))).as_py()].as_py()
+    minutes = 0 if zone == "Z" else (1 if zone[0] == "+" else -1) * (60 * int(zone[1:3]) + int(zone[-2:]))
+    utc = stamps.dt.tz_convert("UTC").dt.tz_localize(None) if stamps.dt.tz is not None else stamps
+    return (utc + pd.Timedelta(minutes=minutes)).dt.strftime(layout) + zone
 
 
 def parse_numeric(column, name, na_values, source, row_offset=0, decimal_comma=False):

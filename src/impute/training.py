@@ -130,14 +130,14 @@ def masked_mean(errors, cells):
 
 
 def predict(model, values, visible):
-    """Predict every cell of every row, in batches, without tracking gradients.
+    """Predict the cells that are not visible, in batches, without tracking gradients.
 
     ``values`` (N, F) and ``visible`` (N, F) are tensors on the model's device; returns (N, F):
-    scaled numeric values and category codes.
+    scaled numeric values and category codes, meaningful where ``visible`` is False.
     """
     model.eval()
     with torch.inference_mode():
-        return torch.cat([model.decode(model(values[part], visible[part])) for part in _batches(len(values))])
+        return torch.cat([model.decode(model(values[part], visible[part], ~visible[part])) for part in _batches(len(values))])
 
 
 def column_weights(model, values, observed):
@@ -165,7 +165,7 @@ def validation_loss(model, values, visible, cells, weights):
     total, count = 0.0, 0
     with torch.inference_mode():
         for part in _batches(len(values)):
-            loss = model.cell_loss(model(values[part], visible[part]), values[part]) * weights
+            loss = model.cell_loss(model(values[part], visible[part], cells[part]), values[part]) * weights
             total += (loss * cells[part]).sum().item()
             count += cells[part].sum().item()
     return total / max(count, 1)
@@ -219,7 +219,7 @@ def fit_hint_shares(model, values, visible, cells, positions):
     """
     model.eval()
     with torch.inference_mode():
-        network = torch.cat([model(values[part], visible[part])[0] for part in _batches(len(values))])  # (N, F), shares still 0
+        network = torch.cat([model(values[part], visible[part], cells[part])[0] for part in _batches(len(values))])  # (N, F), shares still 0
         to_neighbours = torch.zeros_like(network)
         if model.config.n_neighbors:
             hints = [model.neighbour_hint(values[part], visible[part], positions[part]) for part in _batches(len(values))]

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import torch
 import pytest
 from tables import fast_transformer
 
@@ -84,6 +85,19 @@ def test_arrow_backed_decimal_and_date_columns_keep_their_dtypes(make, tmp_path)
     save_model(imputer, tmp_path / "m.impute")
     again = load_model(tmp_path / "m.impute").transform(gappy)
     assert again.equals(filled)
+
+def test_same_random_state_gives_identical_output_with_categories_on_two_threads():
+    """The category embeddings' gradients are summed in a fixed order: with two threads, the
+    advanced-indexing lookup they replaced summed them in whichever order the threads finished."""
+    gappy = with_gaps(mixed_frame(2000))  # batches of 125 rows x 7 cells x 64: the lookup's backward runs on both threads
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        first, second = (TransformerImputer(max_epochs=2, random_state=3).fit(gappy) for _ in range(2))
+    finally:
+        torch.set_num_threads(threads)
+    assert first.validation_scores_ == second.validation_scores_
+    assert first.transform(gappy).equals(second.transform(gappy))
 
 def test_categories_are_learned_from_the_other_columns():
     truth = mixed_frame(400)

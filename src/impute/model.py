@@ -252,7 +252,7 @@ class CellTransformer(nn.Module):
         shown = values[..., None] * self.value_weight + self.value_bias  # (B, F, D)
         if len(self.category):
             codes = (values.long() + self.starts).clamp(0, len(self.category) - 1)  # (B, F)
-            shown = torch.where(self.categorical[:, None], self.category[codes], shown)  # (B, F, D)
+            shown = torch.where(self.categorical[:, None], F.embedding(codes, self.category), shown)  # (B, F, D)
         x = torch.where(visible[..., None], shown, self.mask) + self.column  # (B, F, D)
         *early, last = self.blocks
         for block in early:

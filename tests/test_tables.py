@@ -86,6 +86,20 @@ def test_arrow_backed_decimal_and_date_columns_keep_their_dtypes(make, tmp_path)
     again = load_model(tmp_path / "m.impute").transform(gappy)
     assert again.equals(filled)
 
+@pytest.mark.parametrize("make", [MeanImputer, lambda: fast_transformer(max_epochs=20)])
+def test_python_decimals_are_filled_with_decimals_of_the_same_places(make, tmp_path):
+    """Money read by pd.read_sql or a NumPy-backed pd.read_parquet comes as decimal.Decimal objects."""
+    truth = mixed_frame()
+    gappy = with_gaps(truth[["x", "y"]].assign(price=[decimal.Decimal(f"{10 + v:.2f}") for v in truth["x"]]))
+    imputer = make().fit(gappy)
+    filled = imputer.transform(gappy)
+    gaps = gappy["price"].isna()
+    assert filled["price"].map(type).eq(decimal.Decimal).all()
+    assert filled["price"][gaps].map(lambda v: v.as_tuple().exponent == -2).all()
+    assert filled["price"][~gaps].equals(gappy["price"][~gaps])
+    save_model(imputer, tmp_path / "m.impute")
+    assert load_model(tmp_path / "m.impute").transform(gappy).equals(filled)
+
 def test_same_random_state_gives_identical_output_with_categories_on_two_threads():
     """The category embeddings' gradients are summed in a fixed order: with two threads, the
     advanced-indexing lookup they replaced summed them in whichever order the threads finished."""

@@ -1,5 +1,7 @@
 """Baselines that every learned imputer must beat, behind the same interface."""
 
+import decimal
+
 import numpy as np
 import pandas as pd
 
@@ -92,4 +94,6 @@ class MeanImputer(BaseImputer):
         for j, kind in enumerate(self.kinds_):
             if kind == "datetime":
                 statistics[j] = pd.Timestamp(statistics[j])
+            elif kind == "float" and isinstance(statistics[j], str):
+                statistics[j] = decimal.Decimal(statistics[j])
         self.statistics_ = statistics

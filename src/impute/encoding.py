@@ -136,6 +136,9 @@ def holds_real_numbers(column):
     return is_numeric_dtype(column) and not is_bool_dtype(column) and not is_complex_dtype(column)
 
 
+PYTHON_NUMBERS = (int, float, np.integer, np.floating, decimal.Decimal)  # in an object column: a number
+
+
 def column_kind(column, categorical=False):
     """The kind of one column (a pandas Series): how it is modelled, or why it passes through.
 
@@ -161,7 +164,7 @@ def column_kind(column, categorical=False):
         return "float"
     if values.map(type).isin([bool, np.bool_]).all():
         return "boolean"
-    if holds_real_numbers(column) or values.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))).all():
+    if holds_real_numbers(column) or values.map(lambda v: isinstance(v, PYTHON_NUMBERS)).all():
         return "float"
     if not values.map(type).isin([str]).all():
         return "unsupported"
@@ -222,6 +225,7 @@ class TableEncoder:
             else:
                 self.categories_.append(None)
         self.timezones_ = [_timezone(column) if kind == "datetime" else None for column, kind in zip(columns, self.kinds)]
+        self.decimal_places_ = [_decimal_places(column) if kind == "float" else None for column, kind in zip(columns, self.kinds)]
         numbers = np.column_stack([as_numbers(columns[j], self.kinds[j]) for j in self.numeric] or [np.empty((len(columns[0]), 0))])
         self.scaler_ = NumericScaler(self.scaling, self.random_state).fit(numbers)
         return self
@@ -272,6 +276,9 @@ class TableEncoder:
             if self.timezones_[j] is not None:
                 stamps = stamps.tz_localize("UTC").tz_convert(self.timezones_[j])
             return pd.Series(stamps.round(_resolution(like.dtype)), index=like.index).astype(like.dtype)
+        places = self.decimal_places_[j]
+        if places is not None:  # Python decimals (pd.read_sql, pd.read_parquet): filled as decimals too
+            return pd.Series([decimal.Decimal(f"{number:.{places}f}") for number in numbers], index=like.index, dtype=object)
         if kind == "integer":
             numbers = np.rint(numbers)
         elif isinstance(like.dtype, pd.ArrowDtype) and pa.types.is_decimal(like.dtype.pyarrow_dtype):
@@ -280,11 +287,12 @@ class TableEncoder:
         return series.astype(like.dtype) if is_numeric_dtype(like.dtype) else series
 
     def to_state(self):
-        """Kinds, categories, time zones and the scaler, as JSON values and arrays."""
+        """Kinds, categories, time zones, decimal places and the scaler, as JSON values and arrays."""
         return {
             "kinds": self.kinds,
             "categories": [None if c is None else [_plain(v) for v in c] for c in self.categories_],
             "timezones": self.timezones_,
+            "decimal_places": self.decimal_places_,
             **{f"scaler.{key}": value for key, value in self.scaler_.to_state().items()},
         }
 
@@ -293,10 +301,20 @@ class TableEncoder:
         encoder = cls(state["kinds"], state["scaler.method"])
         encoder.categories_ = [None if c is None else list(c) for c in state["categories"]]
         encoder.timezones_ = list(state["timezones"])
+        encoder.decimal_places_ = list(state.get("decimal_places", [None] * len(encoder.kinds)))  # older files: none
         encoder.scaler_ = NumericScaler.from_state(
             {key.removeprefix("scaler."): value for key, value in state.items() if key.startswith("scaler.")}
         )
         return encoder
+
+
+def _decimal_places(column):
+    """The most digits after the point among a column's observed values when they are all
+    Python decimals (money read from a database or Parquet), else None."""
+    values = column.dropna()
+    if column.dtype != object or not values.map(lambda v: isinstance(v, decimal.Decimal)).all():
+        return None
+    return max(0, -min(value.as_tuple().exponent for value in values))
 
 
 def _timezone(column):
@@ -323,10 +341,10 @@ def _with_dtype(series, dtype):
 
 
 def _plain(value):
-    """A label or statistic as a JSON value: numpy scalars as Python ones, timestamps and dates
-    as text, decimals as floats (a decimal column's dtype rounds them back on the way out)."""
+    """A label or statistic as a JSON value: numpy scalars as Python ones, timestamps, dates and
+    decimals as text (exact; a numeric column's statistic read back as text is a decimal)."""
     if isinstance(value, datetime.date):  # pd.Timestamp included
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        return str(value)
     return value.item() if isinstance(value, np.generic) else value

@@ -1,5 +1,7 @@
 """Bad input fails early, with a message that names the problem and what to do."""
 
+import decimal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -33,6 +35,8 @@ def test_complex_numbers_pass_through_untouched(make, values):
     [
         pd.DataFrame({"age": [31.0, np.inf, 45.0], "height": [1.0, 2.0, np.nan]}),
         pd.DataFrame({"age": [31.0, np.inf, 45.0], "city": ["Oslo", None, "Lima"]}),
+        pd.DataFrame({"age": pd.Series([31.0, float("inf"), None], dtype=object), "city": ["Oslo", None, "Lima"]}),
+        pd.DataFrame({"age": [decimal.Decimal("31.5"), decimal.Decimal("-Infinity"), None], "city": ["Oslo", None, "Lima"]}),
     ],
 )
 def test_infinite_values_are_named_in_the_error(frame):

@@ -6,6 +6,8 @@ marker, columns that were empty during ``fit``, the missing-value indicator, fea
 the guarantee that observed cells are returned bit-identical.
 """
 
+import decimal
+import math
 import numbers
 import warnings
 
@@ -34,11 +36,19 @@ def _infinite_columns(X):
     """Name the DataFrame columns that hold infinite values, so errors can point at them."""
     if not hasattr(X, "columns"):
         return ""
-    return "; ".join(
-        f"column {name!r} holds infinite values"
-        for name in X.columns
-        if holds_real_numbers(X[name]) and np.isinf(X[name].to_numpy(dtype=np.float64, na_value=np.nan)).any()
-    )
+    return "; ".join(f"column {name!r} holds infinite values" for name in X.columns if _holds_infinity(X[name]))
+
+
+def _holds_infinity(column):
+    """Whether a column of numbers (a numeric dtype, or Python floats and decimals in an object
+    column) holds an infinite value."""
+    if holds_real_numbers(column):
+        return bool(np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan)).any())
+    if column.dtype != object:
+        return False
+    return bool(column.map(
+        lambda v: (isinstance(v, (float, np.floating)) and math.isinf(v)) or (isinstance(v, decimal.Decimal) and v.is_infinite())
+    ).any())
 
 
 class BaseImputer(TransformerMixin, BaseEstimator):

@@ -297,8 +297,9 @@ def test_numbers_with_a_decimal_comma_are_modelled_and_written_back_with_one(tmp
     for name in ("price", "weight"):
         frame.loc[rng.random(n) < 0.15, name] = ""
     frame.to_csv(tmp_path / "in.csv", index=False, sep=";")
-    kinds = json.loads(invoke("info", tmp_path / "in.csv", "--json").stdout)["columns"]
-    assert [kinds[name]["kind"] for name in frame.columns] == ["float", "float", "identifier"]
+    described = json.loads(invoke("info", tmp_path / "in.csv", "--json").stdout)
+    assert [described["columns"][name]["kind"] for name in frame.columns] == ["float", "float", "identifier"]
+    assert described["decimal_comma"] == ["price", "weight"]
     assert invoke("fit", tmp_path / "in.csv", "-o", tmp_path / "m.impute", "--max-epochs", "20", "-q").exit_code == 0
     result = invoke("fill", tmp_path / "in.csv", "-m", tmp_path / "m.impute", "-o", tmp_path / "out.csv", "-q")
     assert result.exit_code == 0, result.output

@@ -519,7 +519,8 @@ def _data_report(described):
     for header in ("column", "kind", "missing", "share"):
         table.add_column(header, justify="left" if header in ("column", "kind") else "right")
     for name, column in described["columns"].items():
-        table.add_row(name, column["kind"], str(column["missing"]), f"{column['missing_share']:.1%}")
+        kind = column["kind"] + (" (decimal comma)" if name in described["decimal_comma"] else "")
+        table.add_row(name, kind, str(column["missing"]), f"{column['missing_share']:.1%}")
     stdout.print(table)
 
 

@@ -26,6 +26,7 @@ from .schema import (
     NA_VALUES,
     TableSchema,
     count_missing,
+    decimal_comma_columns,
     infer_schema,
     is_text_type,
     merge_filled,
@@ -278,7 +279,8 @@ def _mean(values):
 
 
 def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=FIT_MAX_ROWS, pattern=False):
-    """Shape, column kinds and missing cells per column of a data file.
+    """Shape, column kinds and missing cells per column of a data file, and which numeric columns
+    are written with a decimal comma (``"decimal_comma"``).
 
     Missing cells are counted over the whole file, streamed; kinds are judged on a uniform
     sample of ``max_rows`` rows, as ``fit_file`` judges them. With ``pattern=True`` the result
@@ -316,6 +318,7 @@ def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_
         "rows": rows,
         "columns": columns,
         "modelled": [name for name, info in columns.items() if info["kind"] in MODELLED_KINDS],
+        "decimal_comma": decimal_comma_columns(sample, kinds, na_values),
     }
     if pattern:
         cells = [missing_cells(sample.column(name), na_values) for name in table_file.column_names]

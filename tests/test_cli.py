@@ -13,6 +13,8 @@ import pytest
 from runner import invoke
 from tables import hide, structured_table
 
+from impute import load_model
+
 EPOCHS = ["--max-epochs", "3"]
 
 
@@ -268,6 +270,29 @@ def test_parquet_decimals_dates_and_coarse_timestamps_are_filled_in_their_types(
         assert after.column(name).filter(observed).equals(table.column(name).filter(observed)), name
     filled_price = np.array(after.column("price").to_pylist(), dtype=float)[gaps["price"]]
     assert (np.abs(filled_price - (10 + a[gaps["price"]])) < 1).mean() > 0.8
+
+def test_categorical_option_reaches_the_model(tmp_path):
+    """--categorical is obeyed by the network too: Parquet integer codes are categories, not
+    numbers, and text with many distinct labels (zip codes) is a category, not an identifier."""
+    rng = np.random.default_rng(0)
+    n = 200
+    code = rng.integers(1, 4, n)
+    frame = pd.DataFrame({
+        "x": code + rng.normal(0, 0.1, n),
+        "code": pd.array(np.where(rng.random(n) < 0.2, None, code), dtype="Int64"),
+        "zip": pd.Series([f"{v:05d}" for v in rng.integers(0, 99999, n)]).mask(rng.random(n) < 0.2),
+    })
+    frame.to_parquet(tmp_path / "in.parquet")
+    result = invoke("fit", tmp_path / "in.parquet", "--categorical", "code,zip", "-o", tmp_path / "m.impute", *EPOCHS, "-q")
+    assert result.exit_code == 0, result.output
+    assert load_model(tmp_path / "m.impute").kinds_ == ["float", "categorical", "categorical"]
+    result = invoke("fill", tmp_path / "in.parquet", "-m", tmp_path / "m.impute", "-o", tmp_path / "out.parquet", "-q")
+    assert result.exit_code == 0, result.output
+    filled = pd.read_parquet(tmp_path / "out.parquet")
+    assert set(filled["code"]) <= {1, 2, 3} and set(filled["zip"]) <= set(frame["zip"].dropna())
+    result = invoke("evaluate", tmp_path / "in.parquet", "--categorical", "code", "--methods", "mean", "--seeds", "1", "--json")
+    columns = json.loads(result.stdout)["summary"]["methods"]["mean"]["columns"]
+    assert set(columns["code"]) == {"accuracy"}
 
 def test_unseen_category_in_a_file_passes_through(tmp_path):
     rows = ["x,colour"] + [f"{i % 7},{'red' if i % 2 else 'blue'}" for i in range(60)]

@@ -109,10 +109,18 @@ def _fit_transform_timed(imputer, gappy, **params):
     return filled, cost
 
 
+def _forced_categories(imputer, frame):
+    """The columns of ``frame`` that the imputer's ``categorical_features`` (names or positions)
+    makes categorical, so that they are hidden and scored as the imputer models them."""
+    chosen = imputer.get_params().get("categorical_features") or ()
+    return {frame.columns[item] if isinstance(item, int) else item for item in chosen}
+
+
 def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     """Score ``imputer`` on a table with numeric and categorical columns (``../shared/BENCHMARK.md``).
 
-    Columns are scored as the imputers model them (``encoding.column_kind``): numeric columns
+    Columns are scored as the imputers model them (``encoding.column_kind``, with the imputer's
+    ``categorical_features`` if it has them): numeric columns
     (floats, integers, datetimes as seconds) are min-max scaled and hidden under ``mechanism``;
     categorical columns (text, ``category``, booleans) are hidden MCAR at ``rate``, as the protocol
     prescribes. Columns that are passed through (identifiers, empty, complex numbers and other
@@ -151,7 +159,8 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     >>> {name: sorted(column) for name, column in scores["columns"].items()}
     {'x': ['mae', 'rmse'], 'colour': ['accuracy']}
     """
-    kinds = {name: column_kind(frame[name]) for name in frame.columns}
+    forced = _forced_categories(imputer, frame)
+    kinds = {name: column_kind(frame[name], categorical=name in forced) for name in frame.columns}
     numeric = [name for name in frame.columns if kinds[name] in ("float", "integer", "datetime")]
     categorical = [name for name in frame.columns if kinds[name] in ("categorical", "boolean")]
     if not (numeric or categorical):

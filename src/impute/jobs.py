@@ -43,13 +43,19 @@ FIT_MAX_ROWS = 100_000
 EVALUATE_MAX_ROWS = 5_000
 
 
-def make_imputer(method, *, max_epochs="auto", device="auto", seed=0):
-    """The imputer behind a method name: ``dynamic`` or ``static`` masking, or the ``mean``."""
+def make_imputer(method, *, max_epochs="auto", device="auto", seed=0, categorical=()):
+    """The imputer behind a method name: ``dynamic`` or ``static`` masking, or the ``mean``.
+
+    ``categorical`` names the columns that ``--categorical`` forces to be categories: the
+    estimator must be told too, since it would read numeric codes as numbers and many distinct
+    labels as an identifier."""
+    features = list(categorical) or None
     if method == "mean":
-        return MeanImputer()
+        return MeanImputer(categorical_features=features)
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
-    return TransformerImputer(masking=method, max_epochs=max_epochs, device=device, random_state=seed)
+    return TransformerImputer(masking=method, max_epochs=max_epochs, device=device, random_state=seed,
+                              categorical_features=features)
 
 
 def model_frame(table, schema, source, row_offset=0):
@@ -102,7 +108,8 @@ def fit_file(path, *, method="dynamic", columns=None, exclude=(), categorical=()
         path, sep=sep, encoding=encoding, na_values=na_values, columns=columns, exclude=exclude,
         categorical=categorical, max_rows=max_rows,
     )
-    imputer = make_imputer(method, max_epochs=max_epochs, device=device, seed=seed)
+    forced = [name for name in categorical if name in schema.modelled]
+    imputer = make_imputer(method, max_epochs=max_epochs, device=device, seed=seed, categorical=forced)
     start = time.perf_counter()
     imputer.fit(frame, **({"on_epoch": on_epoch} if isinstance(imputer, TransformerImputer) else {}))
     summary = fit_summary(path, method, total, table, frame, schema.modelled, time.perf_counter() - start)
@@ -236,10 +243,11 @@ def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3,
         path, sep=sep, encoding=encoding, na_values=na_values, columns=columns, exclude=exclude,
         categorical=categorical, max_rows=max_rows,
     )
+    forced = [name for name in categorical if name in schema.modelled]
     runs = []
     for seed in range(seeds):
         for method in methods:
-            imputer = make_imputer(method, max_epochs=max_epochs, device=device, seed=seed)
+            imputer = make_imputer(method, max_epochs=max_epochs, device=device, seed=seed, categorical=forced)
             runs.append({"method": method, "seed": seed, **evaluate_frame(imputer, frame, mechanism, rate, seed)})
             if on_run:
                 on_run(runs[-1])

@@ -100,6 +100,18 @@ def test_python_decimals_are_filled_with_decimals_of_the_same_places(make, tmp_p
     save_model(imputer, tmp_path / "m.impute")
     assert load_model(tmp_path / "m.impute").transform(gappy).equals(filled)
 
+@pytest.mark.parametrize("make", [MeanImputer, lambda: fast_transformer(max_epochs=5)])
+def test_nullable_and_arrow_float_columns_keep_their_dtypes(make):
+    """Only NumPy float frames take the array path; Float64 and double[pyarrow] come back as they went in."""
+    truth = mixed_frame()
+    gappy = with_gaps(pd.DataFrame({"x": truth["x"].astype("Float64"), "y": truth["y"].astype("float64[pyarrow]")}))
+    filled = make().fit_transform(gappy)
+    assert isinstance(filled, pd.DataFrame) and filled.dtypes.to_dict() == gappy.dtypes.to_dict()
+    assert not filled.isna().any().any()
+    observed = gappy.notna()
+    assert all((filled.loc[observed[name], name] == gappy.loc[observed[name], name]).all() for name in gappy.columns)
+
+
 def test_same_random_state_gives_identical_output_with_categories_on_two_threads():
     """The category embeddings' gradients are summed in a fixed order: with two threads, the
     advanced-indexing lookup they replaced summed them in whichever order the threads finished."""

@@ -54,9 +54,9 @@ def _holds_infinity(column):
 class BaseImputer(TransformerMixin, BaseEstimator):
     """Shared ``fit``/``transform`` for imputers of tables.
 
-    Two kinds of input, one engine. A numeric matrix (an array, or a DataFrame of float columns)
-    is validated as floats and comes back as a float array. A DataFrame with any other column
-    (integers, booleans, text, ``category``, datetimes), or any input when
+    Two kinds of input, one engine. A numeric matrix (an array, or a DataFrame of NumPy float
+    columns) is validated as floats and comes back as a float array. A DataFrame with any other
+    column (integers, booleans, text, ``category``, datetimes, nullable or Arrow floats), or any input when
     ``categorical_features`` is set, is read column by column: each column gets a kind
     (``encoding.column_kind``), and the output is a DataFrame with every column's dtype kept.
 
@@ -105,7 +105,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         if self.categorical_features is not None:
             return True
         dtypes = getattr(X, "dtypes", None)
-        return isinstance(dtypes, pd.Series) and not all(is_float_dtype(dtype) for dtype in dtypes)
+        # NumPy floats take the array path; nullable and Arrow floats keep their dtype column by column.
+        return isinstance(dtypes, pd.Series) and not all(isinstance(dtype, np.dtype) and is_float_dtype(dtype) for dtype in dtypes)
 
     def _as_frame(self, X, reset):
         """``X`` as a DataFrame, after the checks on its shape and column names."""

@@ -26,7 +26,6 @@ from .schema import (
     NA_VALUES,
     TableSchema,
     count_missing,
-    decimal_comma_columns,
     infer_schema,
     is_text_type,
     merge_filled,
@@ -309,7 +308,7 @@ def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_
     """
     table_file = TableFile.open(path, sep, encoding)
     sample, _ = table_file.read(max_rows, SAMPLE_SEED)
-    kinds = table_kinds(sample, na_values)
+    kinds, decimal_comma = table_kinds(sample, na_values)
     missing, rows = dict.fromkeys(table_file.column_names, 0), 0
     for batch in table_file.batches():
         rows += batch.num_rows
@@ -326,7 +325,7 @@ def describe_file(path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_
         "rows": rows,
         "columns": columns,
         "modelled": [name for name, info in columns.items() if info["kind"] in MODELLED_KINDS],
-        "decimal_comma": decimal_comma_columns(sample, kinds, na_values),
+        "decimal_comma": decimal_comma,
     }
     if pattern:
         cells = [missing_cells(sample.column(name), na_values) for name in table_file.column_names]

@@ -29,6 +29,7 @@ BOOLEANS = ("true", "false", "True", "False", "TRUE", "FALSE")
 ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
 DATE_ONLY = r"^\d{4}-\d{2}-\d{2}$"
 ZONE = r"(?P<zone>Z|[+-]\d{2}:?\d{2})$"  # a UTC offset at the end of an ISO 8601 time
+DECIMAL_COMMA = "decimal comma"  # column_kind's word for a float column written "1,5"; table_kinds lists these apart
 STRAY_TEXT_SHARE = 0.9  # a column whose values are at least this share numbers is numeric with bad cells
 
 
@@ -84,7 +85,8 @@ def count_missing(column, na_values):
 
 
 def column_kind(column, na_values):
-    """The kind of one column (see ``TableSchema``); text columns are judged by their values."""
+    """The kind of one column (see ``TableSchema``); text columns are judged by their values, and
+    numbers written with a decimal comma are ``DECIMAL_COMMA``."""
     kind = column.type
     if is_text_type(kind):
         column = pc.cast(column, pa.string())
@@ -110,7 +112,7 @@ def column_kind(column, na_values):
     if pc.all(number).as_py():
         return "integer" if pc.all(pc.match_substring_regex(values, INTEGER)).as_py() else "float"
     if _written_with_decimal_comma(values):
-        return "float"
+        return DECIMAL_COMMA
     if pc.mean(pc.or_(number, pc.match_substring_regex(values, INFINITY))).as_py() >= STRAY_TEXT_SHARE:
         return "float"  # parse_numeric will name the first bad cell
     if pc.all(pc.is_in(values, value_set=pa.array(BOOLEANS))).as_py():
@@ -130,18 +132,6 @@ def _written_with_decimal_comma(values):
     return pc.mean(pc.or_(comma, pc.match_substring_regex(values, INTEGER))).as_py() >= STRAY_TEXT_SHARE
 
 
-def decimal_comma_columns(table, kinds, na_values):
-    """The numeric text columns of ``table`` written with a decimal comma (see ``TableSchema``)."""
-    found = []
-    for name, kind in kinds.items():
-        column = table.column(name)
-        if kind == "float" and is_text_type(column.type):
-            text, present = _present_text(pc.cast(column, pa.string()), na_values)
-            if _written_with_decimal_comma(pc.filter(text, present)):
-                found.append(name)
-    return found
-
-
 def text_values(column, na_values):
     """A text column as a Series of its exact cell texts, None where the cell is an NA marker."""
     column = pc.cast(column, pa.string())
@@ -150,16 +140,20 @@ def text_values(column, na_values):
 
 def table_kinds(table, na_values=NA_VALUES, categorical=()):
     """The kind of every column (see ``TableSchema``): text is ``categorical`` unless it looks
-    like an identifier, by the rule the estimators use (``encoding.column_kind``)."""
-    kinds = {}
+    like an identifier, by the rule the estimators use (``encoding.column_kind``). Returns
+    ``(kinds, decimal_comma)``: the kinds, and the float columns written with a decimal comma."""
+    kinds, decimal_comma = {}, []
     for name in table.column_names:
         column = table.column(name)
         kind = column_kind(column, na_values)
         if kind in ("text", "boolean") or (name in categorical and kind != "empty"):
             series = text_values(column, na_values) if is_text_type(column.type) else column.to_pandas()
             kind = encoding_kind(series, categorical=name in categorical)
+        if kind == DECIMAL_COMMA:
+            decimal_comma.append(name)
+            kind = "float"
         kinds[name] = "categorical" if kind == "boolean" else kind  # a flag is a category of two
-    return kinds
+    return kinds, decimal_comma
 
 
 def infer_schema(table, source, na_values=NA_VALUES, columns=None, exclude=(), categorical=()):
@@ -183,7 +177,7 @@ def infer_schema(table, source, na_values=NA_VALUES, columns=None, exclude=(), c
     unknown = sorted(set(columns or ()).union(exclude, categorical) - set(table.column_names))
     if unknown:
         raise DataError(f"{source}: no column named {unknown}; the columns are {table.column_names}")
-    kinds = table_kinds(table, na_values, categorical)
+    kinds, decimal_comma = table_kinds(table, na_values, categorical)
     chosen = table.column_names if columns is None else list(columns)
     unusable = [f"{name!r} ({kinds[name]})" for name in chosen if columns and kinds[name] not in MODELLED_KINDS]
     if unusable:
@@ -194,7 +188,7 @@ def infer_schema(table, source, na_values=NA_VALUES, columns=None, exclude=(), c
     modelled = [name for name in chosen if kinds[name] in MODELLED_KINDS and name not in exclude]
     if not modelled:
         raise DataError(f"{source}: no numeric or categorical column with an observed value to model; the kinds are {kinds}")
-    return TableSchema(kinds, modelled, list(na_values), decimal_comma_columns(table, kinds, na_values))
+    return TableSchema(kinds, modelled, list(na_values), decimal_comma)
 
 
 def parse_column(column, name, kind, na_values, source, row_offset=0, decimal_comma=False):

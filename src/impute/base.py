@@ -51,6 +51,21 @@ def _holds_infinity(column):
     ).any())
 
 
+def categorical_positions(categorical_features, columns):
+    """The positions in ``columns`` that ``categorical_features`` (names or positions, or None)
+    makes categorical; an item that names no column is a ValueError."""
+    names = list(columns)
+    positions = set()
+    for item in categorical_features if categorical_features is not None else []:
+        if isinstance(item, numbers.Integral) and not isinstance(item, bool) and 0 <= item < len(names):
+            positions.add(int(item))
+        elif item in names:
+            positions.add(names.index(item))
+        else:
+            raise ValueError(f"categorical_features names {item!r}, which is not a column of X; the columns are {names}")
+    return positions
+
+
 class BaseImputer(TransformerMixin, BaseEstimator):
     """Shared ``fit``/``transform`` for imputers of tables.
 
@@ -122,19 +137,6 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             raise ValueError(f"{type(self).__name__} needs finite values; {culprits}. Replace them or mark them missing.")
         return frame
 
-    def _categorical_positions(self, frame):
-        chosen = self.categorical_features if self.categorical_features is not None else []
-        names = list(frame.columns)
-        positions = set()
-        for item in chosen:
-            if isinstance(item, numbers.Integral) and not isinstance(item, bool) and 0 <= item < len(names):
-                positions.add(int(item))
-            elif item in names:
-                positions.add(names.index(item))
-            else:
-                raise ValueError(f"categorical_features names {item!r}, which is not a column of X; the columns are {names}")
-        return positions
-
     def fit(self, X, y=None, **fit_params):
         """Learn how to fill the missing cells of ``X``.
 
@@ -157,7 +159,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         self._validate_params()
         if self._reads_columns(X):
             frame = self._as_frame(X, reset=True)
-            forced = self._categorical_positions(frame)
+            forced = categorical_positions(self.categorical_features, frame.columns)
             self.kinds_ = [column_kind(frame.iloc[:, j], j in forced) for j in range(frame.shape[1])]
             for name, kind in zip(frame.columns, self.kinds_):
                 if kind in ("identifier", "unsupported"):

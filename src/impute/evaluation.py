@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from .amputation import ampute
+from .base import categorical_positions
 from .encoding import as_numbers, column_kind
 
 __all__ = ["evaluate", "evaluate_frame", "mae", "minmax_scale", "rmse"]
@@ -109,13 +110,6 @@ def _fit_transform_timed(imputer, gappy, **params):
     return filled, cost
 
 
-def _forced_categories(imputer, frame):
-    """The columns of ``frame`` that the imputer's ``categorical_features`` (names or positions)
-    makes categorical, so that they are hidden and scored as the imputer models them."""
-    chosen = imputer.get_params().get("categorical_features") or ()
-    return {frame.columns[item] if isinstance(item, int) else item for item in chosen}
-
-
 def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     """Score ``imputer`` on a table with numeric and categorical columns (``../shared/BENCHMARK.md``).
 
@@ -159,8 +153,8 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     >>> {name: sorted(column) for name, column in scores["columns"].items()}
     {'x': ['mae', 'rmse'], 'colour': ['accuracy']}
     """
-    forced = _forced_categories(imputer, frame)
-    kinds = {name: column_kind(frame[name], categorical=name in forced) for name in frame.columns}
+    forced = categorical_positions(imputer.get_params().get("categorical_features"), frame.columns)
+    kinds = {name: column_kind(frame[name], categorical=j in forced) for j, name in enumerate(frame.columns)}
     numeric = [name for name in frame.columns if kinds[name] in ("float", "integer", "datetime")]
     categorical = [name for name in frame.columns if kinds[name] in ("categorical", "boolean")]
     if not (numeric or categorical):

@@ -327,9 +327,13 @@ def _resolution(dtype):
     """The finest step a datetime dtype holds, as a pandas frequency: filled datetimes are
     rounded to it, since a cast that would drop a fraction is refused (Arrow) or truncates."""
     if isinstance(dtype, pd.ArrowDtype):
-        arrow = dtype.pyarrow_dtype
-        return "D" if pa.types.is_date(arrow) else arrow.unit
+        return arrow_resolution(dtype.pyarrow_dtype)
     return getattr(dtype, "unit", None) or np.datetime_data(dtype)[0]
+
+
+def arrow_resolution(arrow_type):
+    """``_resolution`` of an Arrow timestamp or date type: its unit, or whole days."""
+    return "D" if pa.types.is_date(arrow_type) else arrow_type.unit
 
 
 def _with_dtype(series, dtype):

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from .encoding import arrow_resolution
 from .encoding import column_kind as encoding_kind
 from .errors import DataError
 
@@ -229,8 +230,7 @@ def _refuse_cell(source, name, row, value, expected):
 def _typed_stamps(stamps, arrow_type):
     """Filled datetimes (a Series) as an Arrow array of ``arrow_type``, rounded to its resolution
     (whole days for dates), so that no cast has to drop a fraction."""
-    resolution = "D" if pa.types.is_date(arrow_type) else arrow_type.unit
-    return pa.array(stamps.dt.round(resolution)).cast(arrow_type)
+    return pa.array(stamps.dt.round(arrow_resolution(arrow_type))).cast(arrow_type)
 
 
 def _datetime_texts(stamps, observed):

@@ -8,7 +8,15 @@ from impute.model import CellTransformer, ModelConfig
 from impute.series_model import SeriesTransformer
 from impute.series_training import SeriesData, SeriesTrainingConfig, train_series, validation_mae
 from impute.series_training import split_validation as split_series_validation
-from impute.training import TrainingConfig, WeightAverage, split_validation, train, validation_loss
+from impute.training import (
+    TrainingConfig,
+    WeightAverage,
+    make_optimizer,
+    masked_mean,
+    split_validation,
+    train,
+    validation_loss,
+)
 
 from tables import coupled_series, hide, structured_table
 
@@ -25,6 +33,43 @@ def test_weight_average_forgets_fast_at_first_then_at_the_decay_rate():
         expected = keep * expected + (1 - keep) * value
     assert average.model.weight.item() == pytest.approx(expected)
     assert model.weight.item() == 4.0  # the followed model is left alone
+
+
+def test_a_training_step_on_the_hidden_cells_alone_matches_the_full_pass():
+    """Training finishes only the hidden cells in the last block; the loss and its gradients must not change."""
+    generator = torch.Generator().manual_seed(0)
+    values = torch.randn(24, 5, generator=generator)
+    values[:, 2] = torch.randint(0, 3, (24,), generator=generator).float()  # a categorical column
+    hidden = torch.rand(24, 5, generator=generator) < 0.3
+    torch.manual_seed(0)
+    model = CellTransformer(ModelConfig(n_features=5, d_model=16, n_heads=2, n_layers=2, d_ff=32,
+                                        cardinalities=(0, 0, 3, 0, 0)))
+    losses, gradients = [], []
+    for wanted in (None, hidden):
+        model.zero_grad()
+        loss = masked_mean(model.cell_loss(model(values, ~hidden, wanted), values), hidden)
+        loss.backward()
+        losses.append(loss.item())
+        gradients.append([p.grad.clone() for p in model.parameters()])
+    assert losses[1] == pytest.approx(losses[0], rel=1e-6)
+    for full, pruned in zip(*gradients):
+        torch.testing.assert_close(pruned, full, rtol=1e-5, atol=1e-6)
+
+
+def test_optimizer_falls_back_to_plain_adamw_where_torch_has_no_fused_kernel(monkeypatch):
+    adamw = torch.optim.AdamW
+
+    def refusing_fused(params, lr, fused=None):
+        if fused:
+            raise RuntimeError("`fused=True` requires all the params to be CUDA, floating point Tensors")
+        return adamw(params, lr=lr)
+
+    model = torch.nn.Linear(2, 1)
+    assert make_optimizer(model, 1e-3).defaults["fused"]
+    monkeypatch.setattr(torch.optim, "AdamW", refusing_fused)
+    optimizer = make_optimizer(model, 1e-3)
+    assert not optimizer.defaults["fused"]
+    assert optimizer.defaults["lr"] == 1e-3
 
 
 def test_trained_model_holds_the_averaged_weights_that_scored_best():

@@ -234,11 +234,12 @@ class CellTransformer(nn.Module):
         visible : BoolTensor (B, F)
             Cells the network may read.
         wanted : BoolTensor (B, F), optional
-            The cells whose predictions will be used (gaps to fill, held-out cells to score);
-            the others come back as 0 and as equal category scores. The last block then
-            finishes only these: every token is still a key and value of its attention, but
-            its output projection, feed-forward part and read-out run for the wanted cells
-            alone (a fifth of them when filling 20% gaps), with the same results as a full pass.
+            The cells whose predictions will be used (the hidden cells of a training batch,
+            gaps to fill, held-out cells to score); the others come back as 0 and as equal
+            category scores. The last block then finishes only these: every token is still a
+            key and value of its attention, but its output projection, feed-forward part and
+            read-out run for the wanted cells alone (about a fifth of them in a training batch
+            of a table with 30% gaps), with the same results as a full pass.
 
         Returns
         -------

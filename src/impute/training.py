@@ -119,6 +119,19 @@ class WeightAverage:
             torch._foreach_lerp_(self._averaged, self._followed, weight)
 
 
+def make_optimizer(model, learning_rate):
+    """AdamW, with its fused kernel where this torch has one for the model's device.
+
+    The fused kernel updates every weight in one pass instead of one pass per operation: 4-7% of
+    a table model's training step on one CPU core (benchmarks/EXPERIMENTS.md). torch added it for
+    CPUs in 2.4 and refuses ``fused=True`` for them before, so there the plain kernel is used.
+    """
+    try:
+        return torch.optim.AdamW(model.parameters(), lr=learning_rate, fused=True)
+    except RuntimeError:
+        return torch.optim.AdamW(model.parameters(), lr=learning_rate)
+
+
 def _batches(n_rows):
     """Row slices of ``PREDICT_BATCH_ROWS`` for predicting without gradients."""
     return [slice(start, start + PREDICT_BATCH_ROWS) for start in range(0, n_rows, PREDICT_BATCH_ROWS)]
@@ -285,7 +298,7 @@ def train(model, values, observed, config, generator, on_epoch=None):
     train_observed, validation, validation_rows = split_validation(observed, config, generator)
     mask = make_mask(config.masking, train_observed, ~observed, config.mask_rate, generator)
     weights = column_weights(model, values, train_observed)  # (F,)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
+    optimizer = make_optimizer(model, config.learning_rate)
     average = WeightAverage(model)
     keeper = BestEpoch(average.model, config.n_iter_no_change, on_epoch)
     for epoch in range(config.max_epochs):
@@ -296,7 +309,7 @@ def train(model, values, observed, config, generator, on_epoch=None):
             rows = order[start : start + config.batch_size]  # (B,)
             batch_observed = train_observed[rows]  # (B, F)
             hidden = mask(rows, batch_observed)  # (B, F)
-            outputs = model(values[rows], batch_observed & ~hidden)
+            outputs = model(values[rows], batch_observed & ~hidden, hidden)  # only the hidden cells are scored
             loss = masked_mean(model.cell_loss(outputs, values[rows]) * weights, hidden)  # squared error or cross-entropy
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -41,8 +41,8 @@ class ModelConfig:
     n_features: int
     d_model: int = 64
     n_heads: int = 4
-    n_layers: int = 2
-    d_ff: int = 128
+    n_layers: int = 1
+    d_ff: int = 256
     dropout: float = 0.0
     cardinalities: tuple = ()  # categories per column, 0 for numeric columns; empty: all numeric
     n_neighbors: int = 0  # reference rows averaged into each numeric gap's hint; 0: no hint

@@ -110,8 +110,9 @@ class TransformerImputer(BaseImputer):
     scaling : {"robust", "quantile"}, default="robust"
         How numeric columns are normalised before the model sees them: median and interquartile
         range, or a quantile map onto a standard normal.
-    d_model : int, default=64
-        Width of the cell tokens.
+    d_model : int, default=48
+        Width of the cell tokens. 48 measured 0.2% above 64 in mean RMSE (7 tables, MCAR, MAR
+        and MNAR at 30%, seeds 0-2) in about two thirds of the fit time.
     n_heads : int, default=4
         Attention heads; must divide ``d_model``.
     n_layers : int, default=1
@@ -252,7 +253,7 @@ class TransformerImputer(BaseImputer):
         masking="dynamic",
         mask_rate=0.3,
         scaling="robust",
-        d_model=64,
+        d_model=48,
         n_heads=4,
         n_layers=1,
         n_neighbors=5,

@@ -39,10 +39,10 @@ CANDIDATES_PER_NEIGHBOR = 4  # nearest rows searched per neighbour wanted, so mo
 @dataclass
 class ModelConfig:
     n_features: int
-    d_model: int = 64
+    d_model: int = 48
     n_heads: int = 4
     n_layers: int = 1
-    d_ff: int = 256
+    d_ff: int = 192
     dropout: float = 0.0
     cardinalities: tuple = ()  # categories per column, 0 for numeric columns; empty: all numeric
     n_neighbors: int = 0  # reference rows averaged into each numeric gap's hint; 0: no hint

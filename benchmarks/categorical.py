@@ -61,7 +61,11 @@ def main():
     parser.add_argument("--append", action="store_true", help="add to --out instead of replacing it")
     parser.add_argument("--methods", nargs="*", choices=METHODS, default=list(METHODS),
                         help="for measuring a lever that changes only one of them")
+    parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
+                        help="TransformerImputer parameters to change from the defaults in both dynamic runs, "
+                             "values as JSON (e.g. --set max_epochs=600); for measuring levers")
     args = parser.parse_args()
+    params = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
 
     rows = []
     for name, frame, numeric in load_tables(args.data, args.datasets, args.max_rows):
@@ -69,8 +73,8 @@ def main():
             for seed in args.seeds:
                 runs = {
                     "mode": (MeanImputer(), frame),
-                    "dynamic": (TransformerImputer(random_state=0), frame),
-                    "dynamic, numeric only": (TransformerImputer(random_state=0), frame[numeric]),
+                    "dynamic": (TransformerImputer(random_state=0, **params), frame),
+                    "dynamic, numeric only": (TransformerImputer(random_state=0, **params), frame[numeric]),
                 }
                 for method in args.methods:
                     imputer, table = runs[method]

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from sklearn.base import clone
 
 from impute import TimeSeriesImputer
 from impute.io import atomic_output
@@ -114,13 +115,20 @@ def main():
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--merge", nargs="*", type=Path, help="run nothing: merge these JSON files into OUT")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="writes OUT.json and OUT.md")
+    parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
+                        help="TimeSeriesImputer parameters to change from the defaults in the dynamic and static "
+                             "runs, values as JSON (e.g. --set n_layers=1); for measuring levers")
     args = parser.parse_args()
+    params = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
+    methods = {name: clone(m).set_params(**params) if name in ("dynamic", "static") else m for name, m in METHODS.items()}
     out_json = args.out.with_name(f"{args.out.name}.json")
 
     if args.merge:
         runs = [run for path in args.merge for run in read_runs(path)]
     else:
         runs = read_runs(out_json)
+        if any(r.get("params", {}) != params for r in runs if r["method"] in ("dynamic", "static")):
+            parser.error(f"{out_json} holds runs with other --set parameters; choose another --out")
         done = {(r["dataset"], r["pattern"], r["seed"], r["method"]) for r in runs}
         sources = load_holdout(args.datasets) if args.holdout else load_series(args.data, args.datasets)
         for name, frame, time_column, id_column in sources:
@@ -129,10 +137,10 @@ def main():
                     for method in args.methods:
                         if (name, pattern, seed, method) in done:
                             continue
-                        scores = evaluate_series(METHODS[method], frame, time_column=time_column, id_column=id_column,
+                        scores = evaluate_series(methods[method], frame, time_column=time_column, id_column=id_column,
                                                  pattern=pattern, rate=args.rate, seed=seed)
                         runs.append({"dataset": name, "pattern": pattern, "rate": args.rate, "seed": seed,
-                                     "method": method, **scores})
+                                     "method": method, "params": params if method in ("dynamic", "static") else {}, **scores})
                         write(out_json, json.dumps(runs, indent=1))
                         print(f"{name:22s} {pattern:6s} seed {seed} {method:7s} mae {scores['mae']:.4f} "
                               f"rmse {scores['rmse']:.4f} mre {scores['mre']:.4f} {scores['seconds']:.1f}s",

@@ -149,7 +149,7 @@ def test_learns_what_interpolation_cannot_see_across_features():
     settings = {"max_epochs": 16, "window_length": 48, "d_model": 32, "random_state": 0}
     model = evaluate_series(TimeSeriesImputer(**settings), frame, time_column="t", pattern="blocks", seed=0)
     linear = evaluate_series(SeriesBaselineImputer(), frame, time_column="t", pattern="blocks", seed=0)
-    assert model["mae"] < 0.6 * linear["mae"]  # measured: 0.45 against 0.90
+    assert model["mae"] < 0.6 * linear["mae"]  # measured: 0.43 against 0.90
     assert model["epochs"] == 16 and "epochs" not in linear
 
 

@@ -55,11 +55,11 @@ class TimeSeriesImputer(BaseSeriesImputer):
     window_length : int, default=96
         Steps per window (shortened to the longest series). Training blocks are up to half a
         window long.
-    d_model : int, default=48
-        Width of the cell tokens; the feed-forward parts are 4 x ``d_model`` wide.
+    d_model : int, default=64
+        Width of the cell tokens.
     n_heads : int, default=4
         Attention heads; must divide ``d_model``.
-    n_layers : int, default=1
+    n_layers : int, default=2
         Layers, each one block of attention over time and one over features.
     max_epochs : int or "auto", default="auto"
         Upper bound on epochs, an epoch being as many windows as cover the data once (at least
@@ -160,9 +160,9 @@ class TimeSeriesImputer(BaseSeriesImputer):
         masking="dynamic",
         mask_rate=0.2,
         window_length=96,
-        d_model=48,
+        d_model=64,
         n_heads=4,
-        n_layers=1,
+        n_layers=2,
         max_epochs="auto",
         batch_size="auto",
         learning_rate=1e-3,
@@ -255,7 +255,7 @@ class TimeSeriesImputer(BaseSeriesImputer):
             torch.manual_seed(seed)
             model = SeriesTransformer(
                 ModelConfig(n_features, d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
-                            d_ff=4 * self.d_model)
+                            d_ff=2 * self.d_model)
             ).to(self.device_)
             history = train_series(
                 model, data, config, torch.Generator(self.device_).manual_seed(seed),

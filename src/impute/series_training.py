@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .training import BestEpoch, TrainingConfig, WeightAverage, make_optimizer, masked_mean
+from .training import BestEpoch, TrainingConfig, WeightAverage, masked_mean
 
 MAX_VALIDATION_WINDOWS = 256
 BLOCKS_PER_LANE = 2  # candidate blocks per (window, feature); enough to reach a 45% hidden share
@@ -170,7 +170,7 @@ def train_series(model, data, config, generator, on_epoch=None):
     static = None
     if config.masking == "static":
         static = draw_once(data, train_observed, config.window, config.mask_rate, generator)
-    optimizer = make_optimizer(model, config.learning_rate)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
     average = WeightAverage(model)  # scored and kept instead of the last step's weights, as for tables
     keeper = BestEpoch(average.model, config.n_iter_no_change, on_epoch)
 

@@ -61,6 +61,19 @@ class TimeSeriesImputer(BaseSeriesImputer):
         Attention heads; must divide ``d_model``.
     n_layers : int, default=2
         Layers, each one block of attention over time and one over features.
+    independent_features : bool or "auto", default="auto"
+        Treat each feature of each series as a series of its own, all of them filled by one
+        network that attends over time only. Attention over features learns how the features
+        move together from the windows training draws (one per start step in each series); with
+        fewer distinct windows than features it learns those few by heart instead, while taken
+        one by one the features give that many times more windows to learn how a series moves.
+        Sharing one network, they are taken as one quantity measured on many units (countries,
+        stores, sensors of one kind) and share one mean, one scale and one observed range.
+        ``"auto"`` treats them independently when there are fewer distinct windows than
+        features, as in a wide table of many short series side by side (World Bank fertility:
+        219 countries over 54 years, one window). Where the features move together and the
+        windows are enough, modelling them jointly is better (US macro data, 108 windows of 12
+        indicators, 10% of points hidden: MAE 0.090 jointly, 0.118 one by one).
     max_epochs : int or "auto", default="auto"
         Upper bound on epochs, an epoch being as many windows as cover the data once (at least
         16 steps); ``"auto"`` allows about 1,600 optimizer steps (about 5 minutes on two CPU
@@ -96,16 +109,19 @@ class TimeSeriesImputer(BaseSeriesImputer):
     features_ : list of str
         The numeric columns filled; other columns pass through untouched.
     mean_, scale_ : ndarray of shape (len(features_),)
-        Each feature's mean and standard deviation over its observed values; the network sees
-        z-scores.
+        Each feature's mean and standard deviation over its observed values (over all features'
+        with ``independent_features_``); the network sees z-scores.
     data_min_, data_max_ : ndarray of shape (len(features_),)
-        Each feature's observed range, to which filled values are clipped.
+        Each feature's observed range (all features' with ``independent_features_``), to which
+        filled values are clipped.
     observed_features_ : ndarray of bool
         Features with at least one observed value in ``fit``; the others are filled with 0.
     time_step_ : float
         The median interval between consecutive steps, the unit of the network's positions.
     window_ : int
         The window length used.
+    independent_features_ : bool
+        Whether each feature was modelled as a series of its own.
     device_ : torch.device
     n_epochs_, best_epoch_ : int
         Epochs run, and the (0-based) epoch whose averaged weights were kept: -1 when none validated
@@ -142,6 +158,7 @@ class TimeSeriesImputer(BaseSeriesImputer):
         "d_model": [Interval(Integral, 1, None, closed="left")],
         "n_heads": [Interval(Integral, 1, None, closed="left")],
         "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "independent_features": ["boolean", StrOptions({"auto"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -163,6 +180,7 @@ class TimeSeriesImputer(BaseSeriesImputer):
         d_model=64,
         n_heads=4,
         n_layers=2,
+        independent_features="auto",
         max_epochs="auto",
         batch_size="auto",
         learning_rate=1e-3,
@@ -182,6 +200,7 @@ class TimeSeriesImputer(BaseSeriesImputer):
         self.d_model = d_model
         self.n_heads = n_heads
         self.n_layers = n_layers
+        self.independent_features = independent_features
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -220,7 +239,16 @@ class TimeSeriesImputer(BaseSeriesImputer):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self.device_ = resolve_device(self.device)
         self.observed_features_ = observed_any
+        steps = np.concatenate([np.diff(times) for times in layout.times])
+        self.time_step_ = float(np.median(steps)) if len(steps) else 1.0
+        self.window_ = int(min(self.window_length, max(len(rows) for rows in layout.rows)))
+        windows = sum(max(1, len(rows) - self.window_ + 1) for rows in layout.rows)  # distinct training windows
+        self.independent_features_ = bool(
+            windows < values.shape[1] if self.independent_features == "auto" else self.independent_features
+        )
         seen = values[:, observed_any]
+        if self.independent_features_:  # one quantity on many units: scaled and bounded together
+            seen = seen.reshape(-1, 1)
         self.mean_ = np.zeros(values.shape[1])
         self.scale_ = np.ones(values.shape[1])
         self.data_min_ = np.zeros(values.shape[1])
@@ -230,11 +258,8 @@ class TimeSeriesImputer(BaseSeriesImputer):
         self.scale_[observed_any] = np.where(spread > 0, spread, 1.0)
         self.data_min_[observed_any] = np.nanmin(seen, axis=0)
         self.data_max_[observed_any] = np.nanmax(seen, axis=0)
-        steps = np.concatenate([np.diff(times) for times in layout.times])
-        self.time_step_ = float(np.median(steps)) if len(steps) else 1.0
         data = self._series_data(values, layout)
-        self.window_ = int(min(self.window_length, int(data.lengths.max())))
-        n_features = values.shape[1]
+        n_features = data.values.shape[1]
         batch = auto_batch_size(self.window_, n_features) if self.batch_size == "auto" else self.batch_size
         windows_per_epoch = max(-(-data.padding // self.window_), MIN_STEPS_PER_EPOCH * batch)
         steps_per_epoch = -(-windows_per_epoch // batch)
@@ -264,13 +289,19 @@ class TimeSeriesImputer(BaseSeriesImputer):
         keep_network(self, model, history)
 
     def _series_data(self, values, layout):
-        """The series end to end in z-scores, with a padding row, on ``device_``."""
+        """The series end to end in z-scores, with a padding row, on ``device_``; with
+        ``independent_features_`` every feature of every series is a series of one feature,
+        feature by feature: (N * F + 1, 1)."""
         order = np.concatenate(layout.rows) if layout.rows else np.zeros(0, dtype=np.int64)
         scaled = np.clip((values[order] - self.mean_) / self.scale_, -MODEL_SPACE_LIMIT, MODEL_SPACE_LIMIT)
         observed = ~np.isnan(scaled) & self.observed_features_
         times = np.concatenate([t - t[0] for t in layout.times]) / (self.time_step_ or 1.0) if layout.rows else order
         lengths = np.array([len(rows) for rows in layout.rows], dtype=np.int64)
-        pad = np.zeros((1, values.shape[1]))
+        if self.independent_features_:
+            n_features = scaled.shape[1]
+            scaled, observed = scaled.T.reshape(-1, 1), observed.T.reshape(-1, 1)
+            times, lengths = np.tile(times, n_features), np.tile(lengths, n_features)
+        pad = np.zeros((1, scaled.shape[1]))
         device = self.device_
         return SeriesData(
             values=torch.as_tensor(np.vstack([np.nan_to_num(scaled), pad]), dtype=torch.float32, device=device),
@@ -282,7 +313,8 @@ class TimeSeriesImputer(BaseSeriesImputer):
 
     def _fill_series(self, values, layout):
         data = self._series_data(values, layout)
-        predicted = fill_series(self.model_, data, self.window_)[:-1].cpu().numpy().astype(np.float64)  # (N, F)
+        predicted = fill_series(self.model_, data, self.window_)[:-1].cpu().numpy().astype(np.float64)  # (N, F) or (N * F, 1)
+        predicted = predicted.reshape(len(self.mean_), -1).T if self.independent_features_ else predicted
         decoded = predicted * self.scale_ + self.mean_
         if not self.extrapolate:
             decoded = np.clip(decoded, self.data_min_, self.data_max_)
@@ -297,6 +329,7 @@ class TimeSeriesImputer(BaseSeriesImputer):
             "feature_names_in_": self.feature_names_in_.tolist(),
             "time_step_": self.time_step_,
             "window_": self.window_,
+            "independent_features_": self.independent_features_,
             **export_network(self),
         }
         for name in ("mean_", "scale_", "data_min_", "data_max_", "observed_features_"):
@@ -309,6 +342,7 @@ class TimeSeriesImputer(BaseSeriesImputer):
         self.n_features_in_ = len(self.feature_names_in_)
         self.time_step_ = float(state["time_step_"])
         self.window_ = int(state["window_"])
+        self.independent_features_ = bool(state.get("independent_features_", False))  # files from before the option: joint
         for name in ("mean_", "scale_", "data_min_", "data_max_"):
             setattr(self, name, np.asarray(state[name], dtype=np.float64))
         self.observed_features_ = np.asarray(state["observed_features_"], dtype=bool)

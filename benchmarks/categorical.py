@@ -26,6 +26,7 @@ from impute import MeanImputer, TransformerImputer
 from impute.encoding import column_kind
 from impute.evaluation import evaluate_frame
 from impute.io import atomic_output
+from levers import add_set_option
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 METHODS = ("mode", "dynamic", "dynamic, numeric only")
@@ -61,11 +62,9 @@ def main():
     parser.add_argument("--append", action="store_true", help="add to --out instead of replacing it")
     parser.add_argument("--methods", nargs="*", choices=METHODS, default=list(METHODS),
                         help="for measuring a lever that changes only one of them")
-    parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
-                        help="TransformerImputer parameters to change from the defaults in both dynamic runs, "
-                             "values as JSON (e.g. --set max_epochs=600); for measuring levers")
+    add_set_option(parser, "TransformerImputer", "max_epochs=600")
     args = parser.parse_args()
-    params = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
+    params = dict(args.set)
 
     rows = []
     for name, frame, numeric in load_tables(args.data, args.datasets, args.max_rows):

@@ -30,6 +30,12 @@ def resolve_device(device):
     return resolved
 
 
+def check_heads(d_model, n_heads):
+    """Attention splits each token's ``d_model`` numbers evenly among its ``n_heads`` heads."""
+    if d_model % n_heads:
+        raise ValueError(f"d_model={d_model} must be a multiple of n_heads={n_heads}; change one of them.")
+
+
 MAX_REFERENCE_ROWS = 4096  # rows searched for neighbours: a (batch x rows) distance matrix per fill batch
 
 EPOCH_ROW_BUDGET = 600_000  # rows seen in training; 100 epochs of 6,000 rows, 300 of 2,000
@@ -319,12 +325,13 @@ class TransformerImputer(BaseImputer):
         """
         return super().fit(X, y, on_epoch=on_epoch)
 
+    def _validate_params(self):
+        """Each parameter on its own (scikit-learn's constraints), then those that go together,
+        so that the command line can refuse a bad ``--param`` before reading any data."""
+        super()._validate_params()
+        check_heads(self.d_model, self.n_heads)
+
     def _fit_columns(self, columns, kinds, on_epoch=None):
-        if self.d_model % self.n_heads:
-            raise ValueError(
-                f"d_model={self.d_model} must be a multiple of n_heads={self.n_heads}; "
-                "change one of them."
-            )
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self.device_ = resolve_device(self.device)
         self.encoder_ = TableEncoder(kinds, self.scaling, seed).fit(columns)

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .estimator import (
     MODEL_SPACE_LIMIT,
+    check_heads,
     export_network,
     import_network,
     keep_network,
@@ -233,9 +234,12 @@ class TimeSeriesImputer(BaseSeriesImputer):
         """
         return super().fit(X, y, on_epoch=on_epoch)
 
+    def _validate_params(self):
+        """As ``TransformerImputer._validate_params``: each parameter, then those that go together."""
+        super()._validate_params()
+        check_heads(self.d_model, self.n_heads)
+
     def _fit_series(self, values, observed_any, layout, on_epoch=None):
-        if self.d_model % self.n_heads:
-            raise ValueError(f"d_model={self.d_model} must be a multiple of n_heads={self.n_heads}; change one of them.")
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self.device_ = resolve_device(self.device)
         self.observed_features_ = observed_any

@@ -1,16 +1,17 @@
 """``--set PARAM=VALUE``, shared by the benchmarks that measure levers: run the package's
 imputers with some parameters changed from their defaults, without editing the package."""
 
-import json
+from impute.jobs import parse_params
 
 
 def add_set_option(parser, estimator, example):
-    """Add ``--set``; ``args.set`` is then a dict of parameter names to values read as JSON."""
+    """Add ``--set``; ``dict(args.set)`` is then the parameters, values read as by the command
+    line's ``--param`` (``impute.jobs.parse_params``)."""
     parser.add_argument("--set", nargs="*", default=[], type=_parameter, metavar="PARAM=VALUE",
                         help=f"{estimator} parameters to change from the defaults in the model runs, values as JSON "
-                             f"(e.g. --set {example}); for measuring levers")
+                             f"or text (e.g. --set {example}); for measuring levers")
 
 
 def _parameter(text):
-    key, value = text.split("=", 1)
-    return key, json.loads(value)
+    (pair,) = parse_params([text]).items()
+    return pair

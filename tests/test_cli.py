@@ -13,7 +13,8 @@ import pytest
 from runner import invoke
 from tables import hide, structured_table
 
-from impute import load_model
+from impute import jobs, load_model
+from impute.evaluation import evaluate_frame
 
 EPOCHS = ["--max-epochs", "3"]
 
@@ -153,6 +154,44 @@ def test_bad_usage_exits_2(gappy_csv, tmp_path):
     assert invoke("fit", tmp_path / "missing.csv").exit_code == 2
     assert invoke("fit", gappy_csv, "--method", "median").exit_code == 2
     assert invoke("evaluate", gappy_csv, "--methods", "dynamic,median").exit_code == 2
+
+
+def test_param_sets_the_network_of_fit_and_evaluate(gappy_csv, tmp_path, monkeypatch):
+    params = ("--param", "d_model=32", "--param", "n_heads=2", "--param", "gaussian_hint=False")
+    result = invoke("fit", gappy_csv, *EPOCHS, *params, "-o", tmp_path / "m.impute", "-q")
+    assert result.exit_code == 0, result.output
+    model = load_model(tmp_path / "m.impute")
+    assert (model.d_model, model.n_heads, model.gaussian_hint) == (32, 2, False)
+    assert model.model_.column.shape[1] == 32, "the network is built as asked"
+    scored = {}
+
+    def spy(imputer, *args):
+        scored[type(imputer).__name__] = imputer.get_params()
+        return evaluate_frame(imputer, *args)
+
+    monkeypatch.setattr(jobs, "evaluate_frame", spy)
+    result = invoke("evaluate", gappy_csv, *EPOCHS, *params, "--methods", "dynamic,mean", "--seeds", "1", "-q")
+    assert result.exit_code == 0, result.output
+    assert scored["TransformerImputer"]["d_model"] == 32 and "d_model" not in scored["MeanImputer"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--param", "width=3"], "TransformerImputer has no parameter 'width'; its parameters are"),
+        (["--param", "masking=static"], "masking is set with --method"),
+        (["--param", "add_indicator=true"], "add_indicator cannot be set for files"),
+        (["--param", "mask_rate=2"], "The 'mask_rate' parameter of TransformerImputer must be a float in the range (0.0, 1.0)"),
+        (["--param", "d_model=30"], "d_model=30 must be a multiple of n_heads=4"),
+        (["--param", "d_model"], "'d_model' is not NAME=VALUE"),
+        (["--method", "mean", "--param", "d_model=32"], "mean trains none"),
+    ],
+)
+def test_a_bad_param_is_refused_before_any_work(gappy_csv, tmp_path, args, message):
+    result = invoke("fit", gappy_csv, *args, "-o", tmp_path / "m.impute")
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.replace("│", " ").split())
+    assert not (tmp_path / "m.impute").exists()
 
 
 def test_debug_shows_the_underlying_error(tmp_path):

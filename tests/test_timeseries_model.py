@@ -224,6 +224,18 @@ def test_cli_evaluate_with_time_col_shows_the_epochs_a_model_ran(tmp_path):
     assert [row[-1] for row in rows if "linear" in row] == ["-", "-"]
 
 
+def test_cli_param_can_model_a_wide_file_jointly(tmp_path):
+    """World Bank fertility would be modelled country by country ("auto"); --param turns that off."""
+    source = datasets.path("worldbank_fertility")
+    result = invoke("fit", source, "--time-col", "year", "--max-epochs", "1", "-o", tmp_path / "m.impute", "-q",
+                    "--param", "independent_features=false", "--param", "window_length=27")
+    assert result.exit_code == 0, result.output
+    model = load_model(tmp_path / "m.impute")
+    assert model.independent_features_ is False and model.window_ == 27
+    result = invoke("evaluate", source, "--time-col", "year", "--methods", "linear", "--param", "d_model=32")
+    assert result.exit_code == 2 and "linear trains none" in " ".join(result.output.replace("│", " ").split())
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

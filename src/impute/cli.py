@@ -84,6 +84,12 @@ MaxEpochs = Annotated[
     int | None,
     typer.Option(min=1, help="Upper bound on training epochs; default 300 for small tables down to 100 from 6,000 rows (early stopping may end sooner).", show_default=False),
 ]
+Params = Annotated[
+    list[str] | None,
+    typer.Option("--param", metavar="NAME=VALUE", show_default=False,
+                 help="Set a parameter of the network (TransformerImputer's, or TimeSeriesImputer's with --time-col), "
+                      "e.g. --param d_model=96 or --param independent_features=false; repeat for more."),
+]
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
 Seed = Annotated[int, typer.Option(help="Seeds every random choice; the same seed gives the same result on CPU.")]
 Sep = Annotated[str | None, typer.Option(help="CSV delimiter (default: detected from the header).")]
@@ -158,12 +164,29 @@ def _fit(data, quiet, options):
             return jobs.fit_file(data, on_epoch=on_epoch, **options)
         series_options = {key: options[key] for key in (
             "time_column", "id_column", "method", "columns", "exclude", "na_values", "sep", "encoding", "max_epochs",
-            "device", "seed")}
+            "device", "seed", "params")}
         return series_jobs.fit_series_file(data, on_epoch=on_epoch, **series_options)
 
 
+def _params(texts, methods, time_col, id_col):
+    """``--param`` values as a dict, checked against the network of the chosen methods before any
+    data is read (dynamic and static masking share one set of parameters)."""
+    try:
+        params = jobs.parse_params(texts or [])
+        trained = [method for method in methods if method in jobs.TRAINED]
+        if not trained:
+            jobs.refuse_params(", ".join(methods), params)
+        elif time_col is None:
+            jobs.make_imputer(trained[0], params=params)
+        else:
+            series_jobs.make_series_imputer(trained[0], time_column=time_col, id_column=id_col, params=params)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--param") from None
+    return params
+
+
 def _fit_options(method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values,
-                 time_col=None, id_col=None):
+                 time_col=None, id_col=None, param=None):
     try:
         resolve_device(device)
     except ValueError as error:
@@ -179,7 +202,7 @@ def _fit_options(method, columns, exclude, categorical, max_rows, max_epochs, de
         "method": method.value, "columns": _names(columns), "exclude": _names(exclude) or (),
         "categorical": _names(categorical) or (), "max_rows": max_rows,
         "max_epochs": max_epochs or "auto", "device": device, "seed": seed, "sep": sep, "encoding": encoding,
-        "na_values": _na_values(na_values),
+        "na_values": _na_values(na_values), "params": _params(param, [method.value], time_col, id_col),
     }
 
 
@@ -251,6 +274,7 @@ def fit(
     categorical: Categorical = None,
     max_rows: FitRows = jobs.FIT_MAX_ROWS,
     max_epochs: MaxEpochs = None,
+    param: Params = None,
     device: Device = "auto",
     seed: Seed = 0,
     sep: Sep = None,
@@ -274,7 +298,8 @@ def fit(
     if plot is not None and method not in (Method.dynamic, Method.static):
         raise typer.BadParameter(f"the {method.value} method trains no network, so it has no training curve", param_hint="--plot")
     options = _fit_options(
-        method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values, time_col, id_col
+        method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values, time_col, id_col,
+        param,
     )
     with _reported(debug):
         result = _fit(data, quiet, options)
@@ -299,6 +324,7 @@ def fill(
     categorical: Categorical = None,
     max_rows: FitRows = jobs.FIT_MAX_ROWS,
     max_epochs: MaxEpochs = None,
+    param: Params = None,
     device: Device = "auto",
     seed: Seed = 0,
     sep: Sep = None,
@@ -320,7 +346,8 @@ def fill(
     output = output or str(data.with_name(f"{data.stem}.filled{data.suffix}"))
     _check_output(output, data)
     options = _fit_options(
-        method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values, time_col, id_col
+        method, columns, exclude, categorical, max_rows, max_epochs, device, seed, sep, encoding, na_values, time_col, id_col,
+        param,
     )
     with _reported(debug):
         file_format(output)
@@ -362,6 +389,7 @@ def evaluate(
     exclude: Exclude = None,
     categorical: Categorical = None,
     max_epochs: MaxEpochs = None,
+    param: Params = None,
     device: Device = "auto",
     sep: Sep = None,
     encoding: Encoding = "utf-8",
@@ -394,13 +422,14 @@ def evaluate(
         raise typer.BadParameter(f"unknown methods {unknown}; choose from {', '.join(known)}", param_hint="--methods")
     if id_col is not None and not series:
         raise typer.BadParameter("--id-col names the series of a time-series file; give --time-col too", param_hint="--id-col")
+    params = _params(param, chosen, time_col, id_col)
     seeds = seeds or (1 if series else 3)
     rate = rate or (0.1 if series else 0.3)
     if series:
         if plot is not None:
             raise typer.BadParameter("per-column pictures are drawn for tables only", param_hint="--plot")
         _evaluate_series(data, time_col, id_col, chosen, rate, seeds, columns, exclude, na_values, sep, encoding,
-                         max_epochs, device, as_json, quiet, debug)
+                         max_epochs, params, device, as_json, quiet, debug)
         return
     with _reported(debug), _progress(quiet) as progress:
         task = progress.add_task("evaluating", total=seeds * len(chosen), note="")
@@ -412,7 +441,8 @@ def evaluate(
             data, mechanism=mechanism.value.upper(), rate=rate, methods=chosen, seeds=seeds,
             columns=_names(columns), exclude=_names(exclude) or (), categorical=_names(categorical) or (),
             na_values=_na_values(na_values), sep=sep,
-            encoding=encoding, max_rows=max_rows, max_epochs=max_epochs or "auto", device=device, on_run=on_run,
+            encoding=encoding, max_rows=max_rows, max_epochs=max_epochs or "auto", device=device, params=params,
+            on_run=on_run,
         )
         if plot is not None:
             plots.save(plots.errors(summary), plot)
@@ -441,7 +471,7 @@ def evaluate(
 
 
 def _evaluate_series(data, time_col, id_col, methods, rate, seeds, columns, exclude, na_values, sep, encoding,
-                     max_epochs, device, as_json, quiet, debug):
+                     max_epochs, params, device, as_json, quiet, debug):
     with _reported(debug), _progress(quiet) as progress:
         task = progress.add_task("evaluating", total=2 * seeds * len(methods), note="")
 
@@ -451,7 +481,7 @@ def _evaluate_series(data, time_col, id_col, methods, rate, seeds, columns, excl
         runs, summary = series_jobs.evaluate_series_file(
             data, time_column=time_col, id_column=id_col, methods=methods, rate=rate, seeds=seeds,
             columns=_names(columns), exclude=_names(exclude) or (), na_values=_na_values(na_values), sep=sep,
-            encoding=encoding, max_epochs=max_epochs or "auto", device=device, on_run=on_run,
+            encoding=encoding, max_epochs=max_epochs or "auto", device=device, params=params, on_run=on_run,
         )
     if as_json:
         print(json.dumps({"summary": summary, "runs": runs}, indent=2))

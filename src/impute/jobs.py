@@ -7,6 +7,7 @@ file.
 """
 
 import itertools
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -37,24 +38,84 @@ from .schema import (
 __all__ = ["describe_file", "evaluate_file", "fill_file", "fit_file"]
 
 METHODS = ("dynamic", "static", "mean")
+TRAINED = ("dynamic", "static")  # the methods with a network, whose parameters ``params`` sets
+NOT_PARAMS = {  # estimator parameters that the file jobs fix, and why
+    "masking": "is set with --method", "max_epochs": "is set with --max-epochs", "device": "is set with --device",
+    "random_state": "is set with --seed", "categorical_features": "is set with --categorical",
+    "time_column": "is set with --time-col", "id_column": "is set with --id-col",
+    "missing_values": "is set with --na-values", "verbose": "is set with --quiet (progress is shown unless it is given)",
+    "add_indicator": "cannot be set for files: they are filled in place, with no indicator columns added",
+    "keep_empty_features": "cannot be set for files: a column with no value is passed through as it is",
+}
+PYTHON_CONSTANTS = {"True": True, "False": False, "None": None}
 SAMPLE_SEED = 0  # rows drawn from files longer than max_rows; fixed so a file always gives the same sample
 FIT_MAX_ROWS = 100_000
 EVALUATE_MAX_ROWS = 5_000
 
 
-def make_imputer(method, *, max_epochs="auto", device="auto", seed=0, categorical=()):
+def make_imputer(method, *, max_epochs="auto", device="auto", seed=0, categorical=(), params=None):
     """The imputer behind a method name: ``dynamic`` or ``static`` masking, or the ``mean``.
 
     ``categorical`` names the columns that ``--categorical`` forces to be categories: the
     estimator must be told too, since it would read numeric codes as numbers and many distinct
-    labels as an identifier."""
+    labels as an identifier. ``params`` sets other parameters of the network (``--param``), checked
+    here so that a bad name or value is refused before any data is read."""
     features = list(categorical) or None
     if method == "mean":
+        refuse_params(method, params)
         return MeanImputer(categorical_features=features)
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
-    return TransformerImputer(masking=method, max_epochs=max_epochs, device=device, random_state=seed,
-                              categorical_features=features)
+    imputer = TransformerImputer(masking=method, max_epochs=max_epochs, device=device, random_state=seed,
+                                 categorical_features=features)
+    return with_params(imputer, params)
+
+
+def parse_params(texts):
+    """``NAME=VALUE`` texts as a dict of estimator parameters.
+
+    Values are read as JSON (numbers, ``true``, ``false``, ``null``), ``True``, ``False`` and
+    ``None`` as Python writes them, and anything else as text, so that
+    ``independent_features=auto`` needs no quotes.
+
+    Examples
+    --------
+    >>> from impute.jobs import parse_params
+    >>> parse_params(["d_model=96", "gaussian_hint=False", "independent_features=auto"])
+    {'d_model': 96, 'gaussian_hint': False, 'independent_features': 'auto'}
+    """
+    params = {}
+    for text in texts:
+        name, equals, value = (part.strip() for part in text.partition("="))
+        if not (equals and name):
+            raise ValueError(f"{text!r} is not NAME=VALUE; write it as e.g. d_model=96")
+        try:
+            params[name] = PYTHON_CONSTANTS[value] if value in PYTHON_CONSTANTS else json.loads(value)
+        except json.JSONDecodeError:
+            params[name] = value
+    return params
+
+
+def refuse_params(method, params):
+    """A baseline has nothing to tune: say so rather than drop the parameters silently."""
+    if params:
+        raise ValueError(f"parameters ({', '.join(sorted(params))}) are set for {' and '.join(TRAINED)} masking, "
+                         f"which train a network; {method} trains none")
+
+
+def with_params(imputer, params):
+    """``imputer`` with ``params`` set and checked; those that the file jobs fix themselves
+    (``masking`` by the method, ``missing_values`` by the NA markers...) are refused, saying how
+    to set them."""
+    params = params or {}
+    for name in params:
+        if name in NOT_PARAMS:
+            raise ValueError(f"{name} {NOT_PARAMS[name]}")
+        if name not in imputer.get_params():
+            raise ValueError(f"{type(imputer).__name__} has no parameter {name!r}; "
+                             f"its parameters are {', '.join(sorted(set(imputer.get_params()) - set(NOT_PARAMS)))}")
+    imputer.set_params(**params)._validate_params()
+    return imputer
 
 
 def model_frame(table, schema, source, row_offset=0):
@@ -87,7 +148,8 @@ class FitResult:
 
 
 def fit_file(path, *, method="dynamic", columns=None, exclude=(), categorical=(), na_values=NA_VALUES, sep=None,
-             encoding="utf-8", max_rows=FIT_MAX_ROWS, max_epochs="auto", device="auto", seed=0, on_epoch=None):
+             encoding="utf-8", max_rows=FIT_MAX_ROWS, max_epochs="auto", device="auto", seed=0, params=None,
+             on_epoch=None):
     """Learn to fill the numeric, categorical and date columns of a data file.
 
     Files longer than ``max_rows`` are trained on a uniform sample of that many rows, drawn
@@ -108,7 +170,7 @@ def fit_file(path, *, method="dynamic", columns=None, exclude=(), categorical=()
         categorical=categorical, max_rows=max_rows,
     )
     forced = [name for name in categorical if name in schema.modelled]
-    imputer = make_imputer(method, max_epochs=max_epochs, device=device, seed=seed, categorical=forced)
+    imputer = make_imputer(method, max_epochs=max_epochs, device=device, seed=seed, categorical=forced, params=params)
     start = time.perf_counter()
     imputer.fit(frame, **({"on_epoch": on_epoch} if isinstance(imputer, TransformerImputer) else {}))
     summary = fit_summary(path, method, total, table, frame, schema.modelled, time.perf_counter() - start)
@@ -219,14 +281,15 @@ def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8
 
 def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3, columns=None, exclude=(),
                   categorical=(), na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=EVALUATE_MAX_ROWS,
-                  max_epochs="auto", device="auto", on_run=None):
+                  max_epochs="auto", device="auto", params=None, on_run=None):
     """Score each method on cells of a data file hidden on purpose (``../shared/BENCHMARK.md``).
 
     Numeric columns are min-max scaled on their observed values; for each seed, observed cells
     are hidden under ``mechanism`` at ``rate`` (categorical cells MCAR at ``rate``), every method
     fills the same cells, and RMSE and MAE are measured on the numeric ones in the scaled space,
     accuracy on the categorical ones. Files longer than ``max_rows`` are
-    subsampled with a fixed seed. Returns ``(runs, summary)``: one dict per (method, seed), and
+    subsampled with a fixed seed. ``params`` sets parameters of the methods that train a network.
+    Returns ``(runs, summary)``: one dict per (method, seed), and
     per method the mean over seeds, overall and per column (and the epochs run, for the methods
     that train), plus the rows used.
 
@@ -238,6 +301,8 @@ def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3,
     >>> len(runs), round(summary["methods"]["mean"]["rmse"], 3)
     (2, 0.144)
     """
+    if not set(methods) & set(TRAINED):
+        refuse_params(", ".join(methods), params)
     _, schema, frame, total = read_modelled(
         path, sep=sep, encoding=encoding, na_values=na_values, columns=columns, exclude=exclude,
         categorical=categorical, max_rows=max_rows,
@@ -246,7 +311,8 @@ def evaluate_file(path, *, mechanism="MCAR", rate=0.3, methods=METHODS, seeds=3,
     runs = []
     for seed in range(seeds):
         for method in methods:
-            imputer = make_imputer(method, max_epochs=max_epochs, device=device, seed=seed, categorical=forced)
+            imputer = make_imputer(method, max_epochs=max_epochs, device=device, seed=seed, categorical=forced,
+                                   params=params if method in TRAINED else None)
             runs.append({"method": method, "seed": seed, **evaluate_frame(imputer, frame, mechanism, rate, seed)})
             if on_run:
                 on_run(runs[-1])

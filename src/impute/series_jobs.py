@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from .errors import DataError
 from .io import TableFile, file_format, write_table
-from .jobs import FitResult, _mean, fit_summary, model_frame, refuse_overwrite
+from .jobs import TRAINED, FitResult, _mean, fit_summary, model_frame, refuse_overwrite, refuse_params, with_params
 from .schema import NA_VALUES, TableSchema, infer_schema, merge_filled, parse_column
 from .series import series_layout
 from .series_baselines import FILLERS, SeriesBaselineImputer
@@ -36,13 +36,15 @@ class SeriesFile:
     delimiter: str  # of a CSV or TSV file, to write the filled file the same way
 
 
-def make_series_imputer(method, *, time_column, id_column, max_epochs="auto", device="auto", seed=0):
-    """The imputer behind a method name: dynamic or static masking, or linear, locf or mean."""
-    if method in ("dynamic", "static"):
-        return TimeSeriesImputer(masking=method, max_epochs=max_epochs, device=device, random_state=seed,
-                                 time_column=time_column, id_column=id_column)
+def make_series_imputer(method, *, time_column, id_column, max_epochs="auto", device="auto", seed=0, params=None):
+    """The imputer behind a method name: dynamic or static masking, or linear, locf or mean;
+    ``params`` sets other parameters of the network, as for ``jobs.make_imputer``."""
+    if method in TRAINED:
+        return with_params(TimeSeriesImputer(masking=method, max_epochs=max_epochs, device=device, random_state=seed,
+                                             time_column=time_column, id_column=id_column), params)
     if method not in FILLERS:
         raise ValueError(f"unknown method {method!r}; choose one of {SERIES_METHODS}")
+    refuse_params(method, params)
     return SeriesBaselineImputer(method, time_column=time_column, id_column=id_column)
 
 
@@ -95,7 +97,7 @@ def read_series_file(path, *, time_column, id_column=None, columns=None, exclude
 
 
 def fit_series_file(path, *, time_column, id_column=None, method="dynamic", columns=None, exclude=(), na_values=NA_VALUES,
-                    sep=None, encoding="utf-8", max_epochs="auto", device="auto", seed=0, on_epoch=None):
+                    sep=None, encoding="utf-8", max_epochs="auto", device="auto", seed=0, params=None, on_epoch=None):
     """Learn to fill the numeric columns of a time-series file (long with ``id_column``, or one series).
 
     Returns a ``FitResult`` like ``jobs.fit_file``.
@@ -111,7 +113,7 @@ def fit_series_file(path, *, time_column, id_column=None, method="dynamic", colu
     read = read_series_file(path, time_column=time_column, id_column=id_column, columns=columns, exclude=exclude,
                             na_values=na_values, sep=sep, encoding=encoding)
     imputer = make_series_imputer(method, time_column=time_column, id_column=id_column, max_epochs=max_epochs,
-                                  device=device, seed=seed)
+                                  device=device, seed=seed, params=params)
     start = time.perf_counter()
     imputer.fit(read.frame, **({"on_epoch": on_epoch} if isinstance(imputer, TimeSeriesImputer) else {}))
     summary = fit_summary(path, method, read.table.num_rows, read.table, read.frame, read.schema.modelled,
@@ -158,11 +160,12 @@ def fill_series_file(imputer, schema, source, destination, *, sep=None, encoding
 
 def evaluate_series_file(path, *, time_column, id_column=None, methods=("dynamic", "static", "linear"), patterns=PATTERNS,
                          rate=0.1, seeds=1, columns=None, exclude=(), na_values=NA_VALUES, sep=None, encoding="utf-8",
-                         max_epochs="auto", device="auto", on_run=None):
+                         max_epochs="auto", device="auto", params=None, on_run=None):
     """Hide points and blocks of a time-series file's observed values and score each method
     (MAE, RMSE and MRE in z-scored units, ``impute.series_evaluation``). Returns ``(runs, summary)``:
     one dict per (method, pattern, seed), and per pattern and method the mean over seeds (with the
-    epochs run, None for a method that does not train).
+    epochs run, None for a method that does not train). ``params`` sets parameters of the methods
+    that train a network.
 
     Examples
     --------
@@ -173,6 +176,8 @@ def evaluate_series_file(path, *, time_column, id_column=None, methods=("dynamic
     >>> summary["methods"]["points"]["linear"]["mae"] < summary["methods"]["points"]["mean"]["mae"]
     True
     """
+    if not set(methods) & set(TRAINED):
+        refuse_params(", ".join(methods), params)
     read = read_series_file(path, time_column=time_column, id_column=id_column, columns=columns, exclude=exclude,
                             na_values=na_values, sep=sep, encoding=encoding)
     runs = []
@@ -180,7 +185,8 @@ def evaluate_series_file(path, *, time_column, id_column=None, methods=("dynamic
         for seed in range(seeds):
             for method in methods:
                 imputer = make_series_imputer(method, time_column=time_column, id_column=id_column,
-                                              max_epochs=max_epochs, device=device, seed=seed)
+                                              max_epochs=max_epochs, device=device, seed=seed,
+                                              params=params if method in TRAINED else None)
                 scores = evaluate_series(imputer, read.frame, time_column=time_column, id_column=id_column,
                                          pattern=pattern, rate=rate, seed=seed)
                 runs.append({"method": method, "pattern": pattern, "seed": seed, **scores})

@@ -113,6 +113,9 @@ def main():
     parser.add_argument("--holdout", action="store_true", help="run the series outside ../shared instead")
     parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--patterns", nargs="*", default=list(PATTERNS), choices=PATTERNS)
+    parser.add_argument("--first-series", type=int, metavar="N",
+                        help="keep only the first N series (ids in sorted order) of each data set with an id column, "
+                             "so that the same training steps make more passes over the data")
     parser.add_argument("--rate", type=float, default=0.1)
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--merge", nargs="*", type=Path, help="run nothing: merge these JSON files into OUT")
@@ -132,6 +135,9 @@ def main():
         done = {(r["dataset"], r["pattern"], r["seed"], r["method"]) for r in runs}
         sources = load_holdout(args.datasets) if args.holdout else load_series(args.data, args.datasets)
         for name, frame, time_column, id_column in sources:
+            if args.first_series and id_column:
+                kept = sorted(frame[id_column].unique())[: args.first_series]
+                frame = frame[frame[id_column].isin(kept)].reset_index(drop=True)
             for pattern in args.patterns:
                 for seed in args.seeds:
                     for method in args.methods:

@@ -22,13 +22,13 @@ from sklearn.base import clone
 
 from impute import TimeSeriesImputer
 from impute.io import atomic_output
+from impute.jobs import TRAINED
 from impute.series_baselines import SeriesBaselineImputer
 from impute.series_evaluation import PATTERNS, evaluate_series
 from levers import add_set_option
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 DEFAULT_OUT = Path(__file__).parent / "results" / "timeseries"
-MODELS = ("dynamic", "static")  # the runs that --set changes
 METHODS = {
     "dynamic": TimeSeriesImputer(masking="dynamic", random_state=0),
     "static": TimeSeriesImputer(masking="static", random_state=0),
@@ -123,14 +123,14 @@ def main():
     add_set_option(parser, "TimeSeriesImputer", "n_layers=1")
     args = parser.parse_args()
     params = dict(args.set)
-    methods = {name: clone(m).set_params(**params) if name in MODELS else m for name, m in METHODS.items()}
+    methods = {name: clone(m).set_params(**params) if name in TRAINED else m for name, m in METHODS.items()}
     out_json = args.out.with_name(f"{args.out.name}.json")
 
     if args.merge:
         runs = [run for path in args.merge for run in read_runs(path)]
     else:
         runs = read_runs(out_json)
-        if any(r.get("params", {}) != params for r in runs if r["method"] in MODELS):
+        if any(r.get("params", {}) != params for r in runs if r["method"] in TRAINED):
             parser.error(f"{out_json} holds runs with other --set parameters; choose another --out")
         done = {(r["dataset"], r["pattern"], r["seed"], r["method"]) for r in runs}
         sources = load_holdout(args.datasets) if args.holdout else load_series(args.data, args.datasets)
@@ -146,7 +146,7 @@ def main():
                         scores = evaluate_series(methods[method], frame, time_column=time_column, id_column=id_column,
                                                  pattern=pattern, rate=args.rate, seed=seed)
                         runs.append({"dataset": name, "pattern": pattern, "rate": args.rate, "seed": seed,
-                                     "method": method, "params": params if method in MODELS else {}, **scores})
+                                     "method": method, "params": params if method in TRAINED else {}, **scores})
                         write(out_json, json.dumps(runs, indent=1))
                         print(f"{name:22s} {pattern:6s} seed {seed} {method:7s} mae {scores['mae']:.4f} "
                               f"rmse {scores['rmse']:.4f} mre {scores['mre']:.4f} {scores['seconds']:.1f}s",

@@ -18,7 +18,7 @@ from .estimator import (
 from .model import ModelConfig
 from .series import BaseSeriesImputer
 from .series_model import SeriesTransformer
-from .series_training import SeriesData, SeriesTrainingConfig, fill_series, train_series
+from .series_training import SeriesData, SeriesTrainingConfig, fill_series, train_series, window_starts
 from .training import epoch_printer
 
 __all__ = ["TimeSeriesImputer"]
@@ -245,8 +245,9 @@ class TimeSeriesImputer(BaseSeriesImputer):
         self.observed_features_ = observed_any
         steps = np.concatenate([np.diff(times) for times in layout.times])
         self.time_step_ = float(np.median(steps)) if len(steps) else 1.0
-        self.window_ = int(min(self.window_length, max(len(rows) for rows in layout.rows)))
-        windows = sum(max(1, len(rows) - self.window_ + 1) for rows in layout.rows)  # distinct training windows
+        lengths = np.array([len(rows) for rows in layout.rows])
+        self.window_ = int(min(self.window_length, lengths.max()))
+        windows = int(window_starts(lengths, self.window_).sum())  # distinct training windows
         self.independent_features_ = bool(
             windows < values.shape[1] if self.independent_features == "auto" else self.independent_features
         )

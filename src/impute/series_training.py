@@ -120,9 +120,15 @@ def split_validation(data, config, generator):
     return data.observed & ~held_out, windows
 
 
+def window_starts(lengths, window):
+    """Distinct start steps of a training window in each series of ``lengths`` (a tensor or an
+    array): one for a series no longer than the window, which is padded."""
+    return (lengths - window + 1).clip(min=1)
+
+
 def sample_windows(data, count, window, generator):
     """``count`` windows at uniform random starts, series chosen in proportion to their starts."""
-    choices = (data.lengths - window + 1).clamp(min=1).float()  # (S,)
+    choices = window_starts(data.lengths, window).float()  # (S,)
     series = torch.multinomial(choices, count, replacement=True, generator=generator)  # (B,)
     starts = (torch.rand(count, device=choices.device, generator=generator) * choices[series]).long()
     return series, starts

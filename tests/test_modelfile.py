@@ -93,6 +93,13 @@ def test_newer_format_version_asks_for_an_upgrade(saved):
         load_model(path)
 
 
+def test_older_format_version_asks_for_a_new_fit(saved):
+    _, path, _ = saved
+    _rewrite_document(path, lambda document: document.update(format_version=FORMAT_VERSION - 1))
+    with pytest.raises(ModelFileError, match="fit the model again"):
+        load_model(path)
+
+
 def test_edited_settings_fail_the_checksum(saved):
     _, path, _ = saved
     _rewrite_document(path, lambda document: document["params"].update(d_model=1024))

@@ -1,4 +1,4 @@
-"""The nearest-neighbour hint: what each hidden cell is shown besides the rest of its row."""
+"""The nearest-neighbour hint: the network's errors on the training rows nearest to a gap's row."""
 
 import numpy as np
 import torch
@@ -6,12 +6,14 @@ from sklearn.impute import KNNImputer
 
 from impute import TransformerImputer
 from impute.model import CellTransformer, ModelConfig
+from impute.training import ERROR_PASSES, remember_errors
 
 from tables import hide
 
 
 def remembering_model(X, n_neighbors, reference_rows=None, cardinalities=()):
-    """A CellTransformer that has kept the rows of ``X`` (NaN: not observed) as its reference."""
+    """A CellTransformer that has kept the rows of ``X`` (NaN: not observed) as its reference,
+    with errors equal to the kept values, so that the hint is the neighbours' mean of a column."""
     values = torch.as_tensor(np.nan_to_num(X), dtype=torch.float32)
     observed = torch.as_tensor(~np.isnan(X))
     config = ModelConfig(
@@ -24,16 +26,16 @@ def remembering_model(X, n_neighbors, reference_rows=None, cardinalities=()):
     )
     model = CellTransformer(config)
     positions = model.remember(values, observed, torch.Generator().manual_seed(0))
+    model.reference_error.copy_(model.reference_values)
     return model, values, observed, positions
 
 
 def test_hint_is_the_mean_of_the_k_nearest_rows_that_observe_the_cell_as_knn_imputer_fills_it():
     X, _ = hide(np.random.default_rng(0).normal(size=(60, 5)), 0.2, seed=3)
     model, values, observed, _ = remembering_model(X, n_neighbors=3)
-    hint, found = model.neighbour_hint(values, observed)
+    hint = model.neighbour_hint(values, observed)
     expected = KNNImputer(n_neighbors=3).fit_transform(X)
     gaps = np.isnan(X)
-    assert found.numpy()[gaps].all()
     np.testing.assert_allclose(hint.numpy()[gaps], expected[gaps], rtol=1e-4, atol=1e-5)
 
 
@@ -42,9 +44,9 @@ def test_a_training_row_never_reads_its_own_hidden_cells_through_the_hint():
     model, values, observed, positions = remembering_model(X, n_neighbors=1)
     visible = observed.clone()
     visible[0, 1] = False  # row 0 hides its second cell, as a training mask would
-    hint, _ = model.neighbour_hint(values[:1], visible[:1], positions[:1])
+    hint = model.neighbour_hint(values[:1], visible[:1], positions[:1])
     assert hint[0, 1].item() == 1.0  # the nearest row other than itself
-    hint_with_self, _ = model.neighbour_hint(values[:1], visible[:1])
+    hint_with_self = model.neighbour_hint(values[:1], visible[:1])
     assert hint_with_self[0, 1].item() == 100.0  # without the exclusion it would leak
 
 
@@ -54,17 +56,17 @@ def test_the_hint_does_not_depend_on_how_many_rows_are_searched_at_once(monkeypa
     whole = model.neighbour_hint(values, observed, positions)
     monkeypatch.setattr("impute.model.DISTANCE_CHUNK_CELLS", 7 * len(X))  # chunks of 7 rows, the last one short
     chunked = model.neighbour_hint(values, observed, positions)
-    for expected, got in zip(whole, chunked):
-        torch.testing.assert_close(got, expected)
+    torch.testing.assert_close(chunked, whole)
 
 
 def test_categorical_columns_get_no_hint_and_do_not_count_in_distances():
     X = np.array([[0.0, 1.0, 5.0], [0.0, 0.0, 7.0], [9.0, 1.0, 2.0]])
     model, values, observed, positions = remembering_model(X, n_neighbors=1, cardinalities=(0, 2, 0))
+    model.reference_error[:, 1] = 1.0  # would show through if the categorical column got a hint
     visible = observed.clone()
     visible[0, 2] = False
-    hint, found = model.neighbour_hint(values[:1], visible[:1], positions[:1])
-    assert not found[0, 1]
+    hint = model.neighbour_hint(values[:1], visible[:1], positions[:1])
+    assert hint[0, 1].item() == 0.0
     assert hint[0, 2].item() == 7.0  # row 1 matches on the numeric column though its category differs
 
 
@@ -81,8 +83,7 @@ def test_rows_with_nothing_to_compare_get_no_hint_and_are_still_filled():
     X = np.random.default_rng(1).normal(size=(50, 3))
     X[:5] = np.nan
     model, values, observed, _ = remembering_model(X, n_neighbors=3)
-    _, found = model.neighbour_hint(values[:5], observed[:5])
-    assert not found.any()
+    assert (model.neighbour_hint(values[:5], observed[:5]) == 0).all()  # the fill is the network's own
     filled = TransformerImputer(d_model=16, n_heads=2, max_epochs=3, random_state=0).fit_transform(X)
     assert np.isfinite(filled).all()
 
@@ -113,3 +114,33 @@ def test_without_held_out_cells_no_hint_is_used_and_no_rows_are_kept():
     imputer.fit(X_missing)
     assert imputer.model_.config.n_neighbors == 0
     assert not any("reference" in key for key in imputer.model_.state_dict())
+
+
+def test_kept_errors_are_each_values_miss_by_the_network_with_that_cell_hidden():
+    X_missing, _ = hide(tight_clusters(200), 0.3, seed=0)
+    X_missing = np.column_stack([X_missing, np.where(np.arange(200) % 3 == 0, np.nan, np.arange(200) % 2)])
+    imputer = TransformerImputer(d_model=16, n_heads=2, max_epochs=3, categorical_features=[6], random_state=0)
+    model = imputer.fit(X_missing).model_
+    values, observed = model.reference_values, model.reference_observed
+    model.hint_share.zero_(), model.gaussian_share.zero_()  # the network alone, as when the errors were kept
+    with torch.inference_mode():
+        for j in range(6):
+            visible = observed.clone()
+            visible[:, j] = False
+            missed = torch.where(observed[:, j], values[:, j] - model(values, visible)[0][:, j], 0.0)
+            torch.testing.assert_close(model.reference_error[:, j], missed, rtol=1e-4, atol=1e-5)
+    assert (model.reference_error[:, 6] == 0).all()  # categories are never blended
+
+
+def test_a_wide_table_gets_an_error_for_every_observed_numeric_cell_in_a_few_passes(monkeypatch):
+    X_missing, _ = hide(np.random.default_rng(3).normal(size=(120, 40)), 0.2, seed=2)
+    calls = []
+    imputer = TransformerImputer(d_model=16, n_heads=2, max_epochs=2, random_state=0).fit(X_missing)
+    model = imputer.model_
+    forward = model.forward
+    monkeypatch.setattr(model, "forward", lambda *args: calls.append(args[2].sum(1)) or forward(*args))
+    remember_errors(model)
+    assert len(calls) == ERROR_PASSES  # not one pass per column
+    assert max(int(hidden.max()) for hidden in calls) <= -(-40 // ERROR_PASSES)  # a few cells of a row at a time
+    errors, observed = model.reference_error, model.reference_observed
+    assert (errors[observed] != 0).all() and (errors[~observed] == 0).all()

@@ -99,8 +99,9 @@ class TransformerImputer(BaseImputer):
     Training keeps a running average of the weights, which validates better than the weights of
     any one step. A fixed set of held-out observed cells scores the average after every epoch,
     drives early stopping (the best epoch's average is kept) and sets how much of each numeric
-    gap's fill comes from the mean of the nearest training rows (``n_neighbors``), which bring in
-    what rows like this one say, and from the gap's conditional mean under a normal distribution
+    gap's fill is corrected by the network's errors on the nearest training rows
+    (``n_neighbors``), which bring in what rows like this one say, and how much comes from the
+    gap's conditional mean under a normal distribution
     fitted to the training rows (``gaussian_hint``), which brings in linear relations between the
     columns exactly.
     ``transform`` fills only the missing cells; observed cells are returned bit-identical.
@@ -127,16 +128,18 @@ class TransformerImputer(BaseImputer):
         MCAR, MAR and MNAR at 30%) in about half the fit time: a prediction is only needed
         for the hidden cells, so one block computes most of its work for them alone.
     n_neighbors : int, default=5
-        Each numeric gap's fill is blended with the mean of its column over the ``n_neighbors``
-        training rows nearest to its row (on the numeric cells the row shows) that observe it.
-        Each column's share of that mean, between 0 and 1, is the one that best fills the
-        held-out cells, so it needs ``early_stopping``. Up to 4,096 training rows are kept in the
-        fitted model for the search. 0 turns it off.
+        Each numeric gap's fill is corrected by the network's mean error in its column over the
+        ``n_neighbors`` training rows nearest to its row (on the numeric cells the row shows)
+        that observe it, each error measured with that cell hidden. Averaging errors rather than
+        values keeps a row beyond the observed range from being pulled back inside it. Each
+        column's share of the correction, between 0 and 1, is the one that best fills the
+        held-out cells, so it needs ``early_stopping``. Up to 4,096 training rows and their errors
+        are kept in the fitted model for the search. 0 turns it off.
     gaussian_hint : bool, default=True
         Also blend each numeric gap's fill with its conditional mean given the row's numeric
         cells, under a multivariate normal fitted to the training rows by
         expectation-maximisation (up to 4,096 rows). Each column's shares of this and of the
-        neighbours' mean are each at least 0, add up to at most 1, and are the ones that best
+        neighbours' correction are each at least 0, add up to at most 1, and are the ones that best
         fill the held-out cells, so it needs ``early_stopping``. It costs one small linear solve
         per row at fill time: on a table of hundreds of columns, turn it off if filling is slow.
     max_epochs : int or "auto", default="auto"

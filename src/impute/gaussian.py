@@ -5,7 +5,7 @@ functions of each other, and there a linear imputer (MICE's Bayesian ridge) beat
 The network learns such relations slowly from a few hundred rows; a normal distribution
 fitted to the same rows states them exactly, and its conditional mean is the best linear fill
 of any pattern of gaps at once, with no model per column. The model blends it into its numeric
-fills in a share per column measured on held-out cells, as it does the neighbours' mean.
+fills in a share per column measured on held-out cells, as it does the neighbours' errors.
 
 The mean and covariance are fitted by expectation-maximisation on the observed cells (the
 classic treatment of a normal sample with values missing at random): each iteration fills every

@@ -9,11 +9,12 @@ read every other column of the same row; rows never interact, so a row's imputat
 depend on which other rows share its batch.
 
 Rows like a row carry evidence that its own columns do not (what nearest-neighbour imputers use).
-The model keeps up to ``reference_rows`` training rows and, after training, blends each numeric
-gap's prediction with the mean of that column over the row's nearest reference rows
-(``neighbour_hint``) and with its conditional mean under a normal distribution fitted to the
-training rows, which states linear relations between columns exactly (``gaussian_hint``), in
-shares per column measured on held-out cells (``hint_share``, ``gaussian_share``).
+The model keeps up to ``reference_rows`` training rows, with the network's error on each of their
+numeric cells, and after training corrects each numeric gap's prediction by the network's mean
+error in that column over the row's nearest reference rows (``neighbour_hint``). It also blends
+in the gap's conditional mean under a normal distribution fitted to the training rows, which
+states linear relations between columns exactly (``gaussian_hint``). Shares per column, measured
+on held-out cells, say how much of each (``hint_share``, ``gaussian_share``).
 
 Numeric columns are read out by a per-column linear head; categorical columns score every
 category of their slice against the token, with read-out vectors of their own (tying them to the
@@ -130,7 +131,8 @@ class CellTransformer(nn.Module):
         if config.n_neighbors:
             self.register_buffer("reference_values", torch.zeros(config.reference_rows, f))  # (R, F)
             self.register_buffer("reference_observed", torch.zeros(config.reference_rows, f, dtype=torch.bool))  # (R, F)
-            self.register_buffer("hint_share", torch.zeros(f))  # (F,) weight of the neighbours' mean in each column's fill
+            self.register_buffer("reference_error", torch.zeros(config.reference_rows, f))  # (R, F) value - network's fill
+            self.register_buffer("hint_share", torch.zeros(f))  # (F,) share of the neighbours' correction in each column's fill
         if config.gaussian_hint:
             self.register_buffer("normal_mean", torch.zeros(f))  # (F,) of the numeric columns, scaled
             self.register_buffer("normal_covariance", torch.eye(f))  # (F, F)
@@ -152,17 +154,19 @@ class CellTransformer(nn.Module):
         return positions.index_copy_(0, kept, torch.arange(len(kept), device=values.device))
 
     def neighbour_hint(self, values, visible, exclude=None):
-        """Per numeric cell, the mean of the ``n_neighbors`` nearest reference rows that observe it;
-        ``exclude`` (B,) is each row's own position among them (-1: none), never a neighbour.
+        """Per numeric cell, the mean ``reference_error`` of the ``n_neighbors`` nearest reference
+        rows that observe it, 0 where none does; ``exclude`` (B,) is each row's own position
+        among them (-1: none), never a neighbour. Returns (B, F).
 
         Distance is the mean squared difference over the numeric columns both rows show, as in
         ``KNNImputer``. Attention reads one row at a time; the hint brings in the rows like it,
         and ``hint_share`` (set after training, on the held-out cells) says how much of it each
-        column's fill takes. Showing the hint to the network as an input instead measured worse:
-        the network leant on it early and stopped at a higher validation error
-        (benchmarks/EXPERIMENTS.md).
-
-        Returns ``hint`` (B, F) and ``found`` (B, F), False where no candidate observes the cell.
+        column's fill takes. The rows' errors, not their values, are averaged: the neighbours of
+        a row beyond the observed range (the largest stones of a table whose large carats went
+        missing) are all smaller, and their mean would pull its fill back inside; their errors
+        carry what the network gets wrong near the row without that pull
+        (benchmarks/EXPERIMENTS.md). Showing the hint to the network as an input instead
+        measured worse: the network leant on it early and stopped at a higher validation error.
         """
         numeric = ~self.categorical  # (F,)
         seen = (self.reference_observed & numeric).float()  # (R, F)
@@ -176,8 +180,7 @@ class CellTransformer(nn.Module):
             self._chunk_hint(values[rows], visible[rows], seen, reference, None if exclude is None else exclude[rows])
             for rows in chunks
         ]
-        hint, found = (torch.cat(pieces) for pieces in zip(*parts))
-        return hint, found
+        return torch.cat(parts)
 
     def _chunk_hint(self, values, visible, seen, reference, exclude):
         """``neighbour_hint`` for a few rows (B, F), given ``seen`` (R, F) and ``reference`` (3F, R)."""
@@ -194,8 +197,7 @@ class CellTransformer(nn.Module):
         present = self.reference_observed[rows] & numeric & near.isfinite()[..., None]  # (B, M, F)
         use = present & (present.cumsum(1) <= k)  # the first k candidates observing each column
         count = use.sum(1)  # (B, F)
-        hint = (use * self.reference_values[rows]).sum(1) / count.clamp(min=1)  # (B, F)
-        return hint, count > 0
+        return (use * self.reference_error[rows]).sum(1) / count.clamp(min=1)  # (B, F)
 
     def fit_normal(self, values, observed, generator):
         """Fit the normal distribution of ``gaussian_hint`` to the numeric ``observed`` cells of up
@@ -213,12 +215,12 @@ class CellTransformer(nn.Module):
         return conditional(values, visible & ~self.categorical, self.normal_mean, self.normal_covariance)
 
     def blend(self, numeric, values, visible):
-        """Mix the network's numeric fills (B, F) with the hints, in each column's measured shares
-        (all 0 until they are set after training, so training sees the network alone)."""
+        """Correct the network's numeric fills (B, F) by the neighbours' errors and mix them with
+        the conditional means, in each column's measured shares (all 0 until they are set after
+        training, so training sees the network alone)."""
         mixed = numeric
         if self.config.n_neighbors and self.hint_share.any():
-            hint, found = self.neighbour_hint(values, visible)  # (B, F), (B, F)
-            mixed = mixed + self.hint_share * found * (hint - numeric)
+            mixed = mixed + self.hint_share * self.neighbour_hint(values, visible)  # (B, F)
         if self.config.gaussian_hint and self.gaussian_share.any():
             mixed = mixed + self.gaussian_share * (self.gaussian_hint(values, visible) - numeric)
         return mixed  # (B, F)

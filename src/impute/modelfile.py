@@ -29,7 +29,7 @@ from .series_baselines import SeriesBaselineImputer
 from .series_estimator import TimeSeriesImputer
 
 FORMAT = "impute-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the neighbour blend averages the network's errors on the kept rows, which 1 did not store
 ESTIMATORS = {cls.__name__: cls for cls in (TransformerImputer, MeanImputer, TimeSeriesImputer, SeriesBaselineImputer)}
 DTYPES = {"F64": np.dtype("<f8"), "F32": np.dtype("<f4"), "I64": np.dtype("<i8"), "BOOL": np.dtype("|b1")}
 CODES = {dtype.kind + str(dtype.itemsize): code for code, dtype in DTYPES.items()}
@@ -164,6 +164,12 @@ def read_model(path, device=None):
             path,
             f"written with model format {found} by impute {document.get('written_by', {}).get('impute')}; "
             f"this impute ({package_version()}) reads format {FORMAT_VERSION}: upgrade impute to load it",
+        )
+    if found < FORMAT_VERSION:
+        _refuse(
+            path,
+            f"written with model format {found} by impute {document.get('written_by', {}).get('impute')}, "
+            f"which this impute ({package_version()}) no longer reads: fit the model again (`impute fit`)",
         )
     data = blob[8 + header_size :]
     try:

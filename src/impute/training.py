@@ -231,19 +231,20 @@ def remember_errors(model):
     The network has trained on these cells, so its errors on them run smaller than on cells it
     never saw; the held-out cells then measure how much of their mean each column's fill takes.
     """
+    numeric = ~model.categorical  # (F,)
+    passes = min(int(numeric.sum()), ERROR_PASSES)
+    if not passes:
+        return  # no numeric column: the errors stay 0
     model.eval()
     values, observed = model.reference_values, model.reference_observed
-    numeric = (~model.categorical).nonzero().squeeze(1)  # (P,) the numeric columns
-    passes = min(len(numeric), ERROR_PASSES)
-    turn = torch.full((values.shape[1],), -1, dtype=torch.long, device=values.device)  # (F,) -1: never hidden
-    turn[numeric] = torch.arange(len(numeric), device=values.device)
+    rows = torch.arange(len(values), device=values.device)  # (R,)
+    turn = (rows[:, None] + numeric.cumsum(0) - 1) % passes  # (R, F) the pass that hides each cell
+    hideable = observed & numeric  # (R, F)
     errors = torch.zeros_like(values)
     with torch.inference_mode():
         for part in _batches(len(values)):
-            rows = torch.arange(len(values), device=values.device)[part]  # (B,)
-            slot = (turn + rows[:, None]) % max(passes, 1)  # (B, F) the pass that hides each cell
             for p in range(passes):
-                hidden = (slot == p) & (turn >= 0) & observed[part]  # (B, F)
+                hidden = hideable[part] & (turn[part] == p)  # (B, F)
                 predicted = model(values[part], observed[part] & ~hidden, hidden)[0]  # (B, F), shares still 0
                 errors[part] = torch.where(hidden, values[part] - predicted, errors[part])
     model.reference_error.copy_(errors)

@@ -159,18 +159,11 @@ def read_model(path, device=None):
     if metadata.get("format") != FORMAT or not isinstance(document, dict):
         _refuse(path, "not an impute model file (another tool's file, or a damaged one)")
     found = document.get("format_version")
+    written = f"written with model format {found} by impute {document.get('written_by', {}).get('impute')}"
     if not isinstance(found, int) or found > FORMAT_VERSION:
-        _refuse(
-            path,
-            f"written with model format {found} by impute {document.get('written_by', {}).get('impute')}; "
-            f"this impute ({package_version()}) reads format {FORMAT_VERSION}: upgrade impute to load it",
-        )
+        _refuse(path, f"{written}; this impute ({package_version()}) reads format {FORMAT_VERSION}: upgrade impute to load it")
     if found < FORMAT_VERSION:
-        _refuse(
-            path,
-            f"written with model format {found} by impute {document.get('written_by', {}).get('impute')}, "
-            f"which this impute ({package_version()}) no longer reads: fit the model again (`impute fit`)",
-        )
+        _refuse(path, f"{written}, which this impute ({package_version()}) no longer reads: fit the model again (`impute fit`)")
     data = blob[8 + header_size :]
     try:
         end = max((entry["data_offsets"][1] for entry in header.values()), default=0)

@@ -1,4 +1,4 @@
-"""Imputation accuracy against the peers, under the protocol of ../shared/BENCHMARK.md.
+"""Imputation accuracy against the peers, under the protocol of docs/benchmarks.md.
 
 For each tabular data set (numeric columns, target dropped, at most --max-rows rows drawn with seed
 0), the columns are min-max scaled on their observed values, observed cells are hidden under each
@@ -12,7 +12,8 @@ Every run is appended to OUT.json as soon as it ends, and runs already there are
 interrupted benchmark resumes where it stopped. OUT.md gets, per scenario, the mean RMSE per data
 set and method, the mean over data sets, the mean rank and the median time and memory.
 
-    OMP_NUM_THREADS=2 python benchmarks/accuracy.py                      # everything: hours on 2 cores
+    OMP_NUM_THREADS=2 python benchmarks/accuracy.py                      # everything: hours on 2
+    cores
     OMP_NUM_THREADS=1 python benchmarks/accuracy.py --methods dynamic static mean \\
         --mechanisms MAR --rates 0.3 --seeds 0 --out /tmp/lever --set max_epochs=300
     OMP_NUM_THREADS=1 hyperimpute-venv/bin/python benchmarks/accuracy.py --methods hyperimpute \\
@@ -40,7 +41,7 @@ from impute import MeanImputer, TransformerImputer
 from impute.evaluation import evaluate, minmax_scale
 from impute.io import atomic_output
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DEFAULT_DATA = Path(__file__).resolve().parent / "data"  # the data sets of docs/benchmarks.md
 DEFAULT_OUT = Path(__file__).parent / "results" / "accuracy"
 PEERS = ("knn", "mice", "missforest")
 EXTRAS = ("hyperimpute",)  # not a dependency of the package: run only when named in --methods
@@ -51,7 +52,7 @@ class HyperImpute(BaseEstimator):
     """HyperImpute's default "hyperimpute" plugin (its own model search per column) behind
     ``fit_transform``, so that ``evaluate`` can clone it like the scikit-learn peers.
 
-    It is an optional extra installed beside the package, never by it (../shared/BENCHMARK.md
+    It is an optional extra installed beside the package, never by it (docs/benchmarks.md
     says how); under pandas 3 its writes are silently dropped and it returns plain mean
     imputation, so that is refused rather than reported as its accuracy.
     """
@@ -61,7 +62,10 @@ class HyperImpute(BaseEstimator):
 
     def fit_transform(self, X, y=None):
         if int(pd.__version__.split(".")[0]) >= 3:
-            raise RuntimeError(f"HyperImpute needs pandas<3 (found {pd.__version__}): it returns mean imputation under 3")
+            raise RuntimeError(
+                f"HyperImpute needs pandas<3 (found {pd.__version__}): it returns mean imputation "
+                "under 3"
+            )
         from hyperimpute.plugins.imputers import Imputers
 
         plugin = Imputers().get("hyperimpute", random_state=self.random_state)
@@ -94,7 +98,10 @@ METHODS = ("dynamic", "static", "mean", *PEERS)
 ALL_METHODS = (*METHODS, *EXTRAS)
 
 
-HOLDOUT = ("diabetes", "wine")  # bundled with scikit-learn, not in ../shared/datasets: checks that defaults generalise
+HOLDOUT = (
+    "diabetes",
+    "wine",
+)  # bundled with scikit-learn, outside the development data: checks that defaults generalise
 
 
 def load_holdout(names):
@@ -119,7 +126,8 @@ def load_tables(data_dir, names, max_rows):
 
 
 def _child(connection, method, params, X, mechanism, rate, seed):
-    os.setpgrp()  # a group of its own, so that stopping it also stops any worker processes it starts
+    # a group of its own, so that stopping it also stops any worker processes it starts
+    os.setpgrp()
     try:
         scores = evaluate(make_method(method, params), X, mechanism, rate, seed)
         scores["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -129,7 +137,8 @@ def _child(connection, method, params, X, mechanism, rate, seed):
 
 
 def _stop(child):
-    """Kill ``child`` and every process of its group (the child itself too if it has not made its group yet)."""
+    """Kill ``child`` and every process of its group (the child itself too, if it has not made
+    its group yet)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, signal.SIGKILL)
     child.kill()
@@ -153,7 +162,9 @@ def run_one(method, params, X, mechanism, rate, seed, timeout):
         return "timeout", None
     status, payload = receiver.recv()
     child.join(EXIT_SECONDS)
-    if child.is_alive():  # a finished child that hangs on exit: HyperImpute's joblib workers wait forever
+    if (
+        child.is_alive()
+    ):  # a finished child that hangs on exit: HyperImpute's joblib workers wait forever
         _stop(child)
     if status == "error":
         print(payload, file=sys.stderr)
@@ -166,7 +177,7 @@ def _key(run):
 
 
 def save_text(path, text):
-    """Replace ``path`` with ``text`` atomically, so a benchmark stopped mid-write keeps its runs."""
+    """Replace ``path`` with ``text`` atomically: a benchmark stopped mid-write keeps its runs."""
     with atomic_output(path) as handle:
         handle.write(text.encode())
 
@@ -180,7 +191,9 @@ def markdown(runs, methods):
         methods_run = [m for m in methods if m in set(scenario["method"])]
         seeds = sorted(scenario["seed"].unique())
         ok = scenario[scenario["status"] == "ok"]
-        table = ok.groupby(["dataset", "method"])["rmse"].mean().unstack().reindex(columns=methods_run)
+        table = (
+            ok.groupby(["dataset", "method"])["rmse"].mean().unstack().reindex(columns=methods_run)
+        )
         failed = scenario[scenario["status"] != "ok"].groupby(["dataset", "method"]).size()
         for dataset, method in failed.index:
             table.loc[dataset, method] = np.nan
@@ -197,7 +210,8 @@ def markdown(runs, methods):
             f"### {mechanism} {rate:g}",
             "",
             (
-                f"RMSE in min-max scaled units, mean over seeds {', '.join(map(str, seeds))}; lowest in bold; "
+                f"RMSE in min-max scaled units, mean over seeds {', '.join(map(str, seeds))}; "
+                "lowest in bold; "
                 "a dash: the run did not finish."
             ),
             "",
@@ -206,7 +220,9 @@ def markdown(runs, methods):
         ]
         for dataset, row in table.iterrows():
             best = row.min()
-            cells = ["–" if np.isnan(v) else (f"**{v:.4f}**" if v == best else f"{v:.4f}") for v in row]
+            cells = [
+                "–" if np.isnan(v) else (f"**{v:.4f}**" if v == best else f"{v:.4f}") for v in row
+            ]
             lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
         seconds = ok.groupby("method")["seconds"].median().reindex(methods_run)
         memory = ok.groupby("method")["peak_mib"].median().reindex(methods_run)
@@ -216,39 +232,81 @@ def markdown(runs, methods):
             ("median seconds", seconds, "{:.1f}"),
             ("median peak MiB", memory, "{:.0f}"),
         ]:
-            lines.append(f"| {label} | " + " | ".join("–" if pd.isna(v) else fmt.format(v) for v in values) + " |")
+            lines.append(
+                f"| {label} | "
+                + " | ".join("–" if pd.isna(v) else fmt.format(v) for v in values)
+                + " |"
+            )
         lines.append("")
     return "\n".join(lines)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="a folder of the data sets and their manifest.json (docs/benchmarks.md#data-sets)",
+    )
     parser.add_argument("--datasets", nargs="*", default=[])
-    parser.add_argument("--holdout", nargs="*", default=[], choices=HOLDOUT,
-                        help="scikit-learn's bundled tables, outside the development data; with --holdout and "
-                             "no --datasets, only these are run")
-    parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=ALL_METHODS,
-                        help="default: all but hyperimpute, which must be installed beside the package first")
+    parser.add_argument(
+        "--holdout",
+        nargs="*",
+        default=[],
+        choices=HOLDOUT,
+        help="scikit-learn's bundled tables, outside the development data; with --holdout and "
+        "no --datasets, only these are run",
+    )
+    parser.add_argument(
+        "--methods",
+        nargs="*",
+        default=list(METHODS),
+        choices=ALL_METHODS,
+        help="default: all but hyperimpute, which must be installed beside the package first",
+    )
     parser.add_argument("--mechanisms", nargs="*", default=["MCAR", "MAR", "MNAR"])
     parser.add_argument("--rates", nargs="*", type=float, default=[0.1, 0.3, 0.5])
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--max-rows", type=int, default=2000)
-    parser.add_argument("--timeout", type=float, default=900.0, help="seconds before a run is stopped")
+    parser.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds before a run is stopped"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="writes OUT.json and OUT.md")
-    parser.add_argument("--merge", nargs="*", type=Path, default=[], metavar="JSON",
-                        help="run nothing: add the runs of these files (benchmarks run in parallel) to OUT.json "
-                             "and write OUT.md")
-    parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
-                        help="TransformerImputer parameters to change from the defaults, values as JSON "
-                             "(e.g. --set max_epochs=300 learning_rate=3e-4); for measuring levers")
+    parser.add_argument(
+        "--merge",
+        nargs="*",
+        type=Path,
+        default=[],
+        metavar="JSON",
+        help="run nothing: add the runs of these files (benchmarks run in parallel) to OUT.json "
+        "and write OUT.md",
+    )
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="PARAM=VALUE",
+        help="TransformerImputer parameters to change from the defaults, values as JSON "
+        "(e.g. --set max_epochs=300 learning_rate=3e-4); for measuring levers",
+    )
     args = parser.parse_args()
     params = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
-    if "hyperimpute" in args.methods and not args.merge and importlib.util.find_spec("hyperimpute") is None:
-        parser.error("--methods hyperimpute: HyperImpute is not installed in this environment; "
-                     "../shared/BENCHMARK.md says how to install it beside the package")
+    if (
+        "hyperimpute" in args.methods
+        and not args.merge
+        and importlib.util.find_spec("hyperimpute") is None
+    ):
+        parser.error(
+            "--methods hyperimpute: HyperImpute is not installed in this environment; "
+            "docs/benchmarks.md says how to install it beside the package"
+        )
 
-    json_path, md_path = (args.out.with_name(f"{args.out.name}.{suffix}") for suffix in ("json", "md"))
+    json_path, md_path = (
+        args.out.with_name(f"{args.out.name}.{suffix}") for suffix in ("json", "md")
+    )
     json_path.parent.mkdir(parents=True, exist_ok=True)
     runs = json.loads(json_path.read_text()) if json_path.exists() else []
     for path in args.merge:
@@ -271,14 +329,32 @@ def main():
                     for method in args.methods:
                         if (name, mechanism, rate, seed, method) in done:
                             continue
-                        status, scores = run_one(method, params, X, mechanism, rate, seed, args.timeout)
-                        runs.append({"dataset": name, "mechanism": mechanism, "rate": rate, "seed": seed,
-                                     "method": method, "params": params if method in ("dynamic", "static") else {},
-                                     "status": status, **(scores or {})})
+                        status, scores = run_one(
+                            method, params, X, mechanism, rate, seed, args.timeout
+                        )
+                        runs.append(
+                            {
+                                "dataset": name,
+                                "mechanism": mechanism,
+                                "rate": rate,
+                                "seed": seed,
+                                "method": method,
+                                "params": params if method in ("dynamic", "static") else {},
+                                "status": status,
+                                **(scores or {}),
+                            }
+                        )
                         save_text(json_path, json.dumps(runs, indent=1))
-                        shown = f"rmse {scores['rmse']:.4f} {scores['seconds']:.1f}s" if scores else status
-                        print(f"{name:20s} {mechanism} {rate} seed {seed} {method:12s} {shown}",
-                              file=sys.stderr, flush=True)
+                        shown = (
+                            f"rmse {scores['rmse']:.4f} {scores['seconds']:.1f}s"
+                            if scores
+                            else status
+                        )
+                        print(
+                            f"{name:20s} {mechanism} {rate} seed {seed} {method:12s} {shown}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
     report = markdown(runs, args.methods)
     save_text(md_path, report)
     print(report)

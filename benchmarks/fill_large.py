@@ -59,7 +59,9 @@ def timed(command, **popen):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--columns", type=int, default=10)
     parser.add_argument("--missing", type=float, default=0.1)
@@ -77,26 +79,83 @@ def main():
         data, sample, quarter = work / "big.csv", work / "sample.csv", work / "quarter.csv"
         # In a child process: a forked child starts with its parent's resident pages, which would
         # inflate every peak RSS measured below.
-        subprocess.run([sys.executable, __file__, "--write-data", data, "--rows", str(args.rows),
-                        "--columns", str(args.columns), "--missing", str(args.missing)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--write-data",
+                data,
+                "--rows",
+                str(args.rows),
+                "--columns",
+                str(args.columns),
+                "--missing",
+                str(args.missing),
+            ],
+            check=True,
+        )
         for part, rows in ((sample, args.fit_rows), (quarter, args.rows // 4)):
             with open(data) as source, open(part, "w") as target:
                 target.writelines(line for _, line in zip(range(rows + 1), source))
         impute = [sys.executable, "-m", "impute"]
         for method in ("mean", "dynamic"):
-            subprocess.run([*impute, "fit", sample, "-o", work / f"{method}.impute", "--method", method,
-                            "--max-epochs", str(args.max_epochs), "--seed", "0", "-q"], check=True)
+            subprocess.run(
+                [
+                    *impute,
+                    "fit",
+                    sample,
+                    "-o",
+                    work / f"{method}.impute",
+                    "--method",
+                    method,
+                    "--max-epochs",
+                    str(args.max_epochs),
+                    "--seed",
+                    "0",
+                    "-q",
+                ],
+                check=True,
+            )
         size = data.stat().st_size / 2**20
-        print(f"{args.rows} rows x {args.columns} columns, {args.missing:.0%} of cells missing, {size:.0f} MiB of CSV; "
-              f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; median of {args.repeats} runs")
+        print(
+            f"{args.rows} rows x {args.columns} columns, {args.missing:.0%} of cells missing, "
+            f"{size:.0f} MiB of CSV; "
+            f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; median of "
+            f"{args.repeats} runs"
+        )
         commands = {
             "start-up only (impute --help)": [*impute, "--help"],
             "floor (pyarrow read + write)": [sys.executable, "-c", FLOOR, data, work / "floor.csv"],
-            "impute fill, mean model": [*impute, "fill", data, "-m", work / "mean.impute", "-o", work / "mean.csv", "-q"],
-            "  same, on a quarter of the rows": [
-                *impute, "fill", quarter, "-m", work / "mean.impute", "-o", work / "quarter-out.csv", "-q"
+            "impute fill, mean model": [
+                *impute,
+                "fill",
+                data,
+                "-m",
+                work / "mean.impute",
+                "-o",
+                work / "mean.csv",
+                "-q",
             ],
-            "impute fill, dynamic model": [*impute, "fill", data, "-m", work / "dynamic.impute", "-o", work / "dyn.csv", "-q"],
+            "  same, on a quarter of the rows": [
+                *impute,
+                "fill",
+                quarter,
+                "-m",
+                work / "mean.impute",
+                "-o",
+                work / "quarter-out.csv",
+                "-q",
+            ],
+            "impute fill, dynamic model": [
+                *impute,
+                "fill",
+                data,
+                "-m",
+                work / "dynamic.impute",
+                "-o",
+                work / "dyn.csv",
+                "-q",
+            ],
         }
         measured = {}
         for name, command in commands.items():

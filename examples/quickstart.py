@@ -1,13 +1,11 @@
 """Hide 30% of the bundled breast-cancer table, fill the gaps, and compare with the mean.
 
-    python examples/quickstart.py
+python examples/quickstart.py
 """
 
 import numpy as np
 
-from impute import MeanImputer, TransformerImputer, datasets
-from impute.amputation import ampute
-from impute.evaluation import minmax_scale, rmse
+from impute import MeanImputer, TransformerImputer, ampute, datasets, minmax_scale, rmse
 
 features, _ = datasets.load("breast_cancer", return_target=True)
 X = minmax_scale(features.to_numpy())
@@ -18,4 +16,6 @@ print(f"{len(X)} rows x {X.shape[1]} columns, {hidden.sum()} cells hidden at ran
 for name, imputer in [("mean", MeanImputer()), ("transformer", TransformerImputer(random_state=0))]:
     filled = imputer.fit_transform(X_missing)
     assert np.array_equal(filled[~hidden], X[~hidden]), "observed cells must come back unchanged"
-    print(f"{name:12s} RMSE on the hidden cells: {rmse(X, filled, hidden):.4f} (min-max scaled units)")
+    print(
+        f"{name:12s} RMSE on the hidden cells: {rmse(X, filled, hidden):.4f} (min-max scaled units)"
+    )

@@ -4,7 +4,7 @@ import os
 
 import pytest
 from hypothesis import settings
-from tables import hide, structured_table
+from support import hide, structured_table
 
 # CI must give the same verdict on the same commit; locally, property tests keep exploring.
 settings.register_profile("ci", derandomize=True)

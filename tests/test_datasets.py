@@ -7,13 +7,19 @@ from impute import datasets
 
 def test_every_bundled_table_loads_with_its_documented_shape():
     shapes = {name: datasets.load(name).shape for name in datasets.names()}
-    assert shapes == {"adult": (2000, 15), "breast_cancer": (569, 31), "worldbank_fertility": (54, 220)}
+    assert shapes == {
+        "adult": (2000, 15),
+        "breast_cancer": (569, 31),
+        "worldbank_fertility": (54, 220),
+    }
 
 
 def test_real_gaps_are_missing_values_and_labels_split_off():
     X, y = datasets.load("adult", return_target=True)
     assert "income" not in X and set(y) == {"<=50K", ">50K"}
-    assert X.isna().any().to_dict() == {name: name in ("workclass", "occupation", "native-country") for name in X}
+    assert X.isna().any().to_dict() == {
+        name: name in ("workclass", "occupation", "native-country") for name in X
+    }
     assert not datasets.load("breast_cancer").isna().any().any()
     assert datasets.load("worldbank_fertility").isna().mean().mean() > 0.1
 

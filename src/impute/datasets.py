@@ -1,7 +1,7 @@
 """Small public tables that ship with the package, so examples run with no download.
 
-Each is described, with its source and licence, in the repository's ``datasets/README.md``. They
-install as the data-only package ``impute.sample_data``.
+Each is described, with its source and licence, in the repository's ``sample_data/README.md``.
+They install as the data-only package ``impute.sample_data``.
 """
 
 from importlib import resources
@@ -11,7 +11,8 @@ import pandas as pd
 
 __all__ = ["load", "names", "path"]
 
-# Each bundled table is NAME.csv; its label column, if it has one (descriptions: datasets/README.md).
+# Each bundled table is NAME.csv; its label column, if it has one (descriptions:
+# sample_data/README.md).
 TARGETS = {"adult": "income", "breast_cancer": "diagnosis", "worldbank_fertility": None}
 
 

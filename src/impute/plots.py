@@ -33,7 +33,9 @@ def require():
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError('plots need matplotlib, an optional extra: pip install "impute[plot]"') from None
+        raise ImportError(
+            'plots need matplotlib, an optional extra: pip install "impute[plot]"'
+        ) from None
     return Figure
 
 
@@ -106,17 +108,32 @@ def missingness(missing, columns, total_rows=None):
     figure = _figure(figsize=(width, 7.5), layout="constrained")
     matrix_axes, bar_axes = figure.subplots(2, 1, height_ratios=[3, 1], sharex=True)
     colours = np.array([_rgb(OBSERVED_COLOUR), _rgb(MISSING_COLOUR)])
-    matrix_axes.imshow(colours[missing.astype(int)], aspect="auto", interpolation="nearest",
-                       extent=(-0.5, n_columns - 0.5, n_rows, 0))
-    described = f"{n_rows} rows" if total_rows is None or total_rows == n_rows else f"{n_rows} of {total_rows} rows"
+    matrix_axes.imshow(
+        colours[missing.astype(int)],
+        aspect="auto",
+        interpolation="nearest",
+        extent=(-0.5, n_columns - 0.5, n_rows, 0),
+    )
+    described = (
+        f"{n_rows} rows"
+        if total_rows is None or total_rows == n_rows
+        else f"{n_rows} of {total_rows} rows"
+    )
     matrix_axes.set_title(f"Missing cells, {described}")
     matrix_axes.set_ylabel("row")
     bar_axes.bar(np.arange(n_columns), shares, color=MISSING_COLOUR, width=0.8)
     if n_columns <= MAX_LABELLED_COLUMNS:
         for x, share in enumerate(shares):
             if share > 0:
-                bar_axes.annotate(f"{share:.0%}", (x, share), ha="center", va="bottom", fontsize=7,
-                                  xytext=(0, 2), textcoords="offset points")
+                bar_axes.annotate(
+                    f"{share:.0%}",
+                    (x, share),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                )
     top = max(0.05, float(shares.max(initial=0)) * 1.25)
     bar_axes.set_ylim(0, top if top <= 1 else 1.15)
     if top > 1:
@@ -155,14 +172,25 @@ def training(loss_curve, validation_scores=(), best_epoch=None):
     epochs = np.arange(1, len(loss_curve) + 1)
     axes.plot(epochs, loss_curve, label="training (hidden cells)", color="#4c72b0")
     if len(validation_scores):
-        axes.plot(epochs[: len(validation_scores)], validation_scores, label="validation (held-out cells)",
-                  color="#dd8452")
+        axes.plot(
+            epochs[: len(validation_scores)],
+            validation_scores,
+            label="validation (held-out cells)",
+            color="#dd8452",
+        )
     if best_epoch is not None:
         axes.axvline(best_epoch + 1, color="grey", linestyle=":", linewidth=1)
         on_left = best_epoch + 1 > 0.6 * len(loss_curve)
-        axes.annotate(f"kept: epoch {best_epoch + 1}", (best_epoch + 1, 1), xycoords=("data", "axes fraction"),
-                      xytext=(-4 if on_left else 4, -12), textcoords="offset points", fontsize=8, color="grey",
-                      ha="right" if on_left else "left")
+        axes.annotate(
+            f"kept: epoch {best_epoch + 1}",
+            (best_epoch + 1, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(-4 if on_left else 4, -12),
+            textcoords="offset points",
+            fontsize=8,
+            color="grey",
+            ha="right" if on_left else "left",
+        )
     axes.set_xlabel("epoch")
     axes.set_ylabel("loss (squared error in scaled units; cross-entropy / entropy for categories)")
     axes.yaxis.label.set_size(8)
@@ -178,7 +206,7 @@ def errors(summary):
     Parameters
     ----------
     summary : dict
-        The summary from ``impute.jobs.evaluate_file``: per method, ``columns`` maps each column
+        The summary from ``impute.evaluate_file``: per method, ``columns`` maps each column
         to its ``rmse`` (numeric, min-max scaled units) or ``accuracy`` (categorical).
 
     Returns
@@ -196,19 +224,29 @@ def errors(summary):
     """
     methods = list(summary["methods"])
     columns = summary["methods"][methods[0]]["columns"]
-    panels = [(metric, label, [name for name, scores in columns.items() if metric in scores])
-              for metric, label in (("rmse", "RMSE (min-max scaled)"), ("accuracy", "accuracy"))]
+    panels = [
+        (metric, label, [name for name, scores in columns.items() if metric in scores])
+        for metric, label in (("rmse", "RMSE (min-max scaled)"), ("accuracy", "accuracy"))
+    ]
     panels = [panel for panel in panels if panel[2]]
     width = min(16.0, max(6.0, 0.3 * len(columns) * len(methods) + 2))
     figure = _figure(figsize=(width, 3.6 * len(panels) + 0.6), layout="constrained")
-    figure.suptitle(f"{summary['source']}: {summary['mechanism']}, {summary['rate']:.0%} of observed cells hidden "
-                    "(lower RMSE and higher accuracy are better)", fontsize=10)
+    figure.suptitle(
+        f"{summary['source']}: {summary['mechanism']}, {summary['rate']:.0%} of observed cells "
+        "hidden "
+        "(lower RMSE and higher accuracy are better)",
+        fontsize=10,
+    )
     for axes, (metric, label, names) in zip(np.atleast_1d(figure.subplots(len(panels), 1)), panels):
         step = 0.8 / len(methods)
         for i, method in enumerate(methods):
             scores = summary["methods"][method]["columns"]
-            axes.bar(np.arange(len(names)) + (i - (len(methods) - 1) / 2) * step,
-                     [scores[name][metric] for name in names], width=step, label=method)
+            axes.bar(
+                np.arange(len(names)) + (i - (len(methods) - 1) / 2) * step,
+                [scores[name][metric] for name in names],
+                width=step,
+                label=method,
+            )
         axes.set_ylabel(label)
         if metric == "accuracy":
             axes.set_ylim(0, 1)
@@ -221,8 +259,12 @@ def errors(summary):
 def _label_columns(axes, names):
     step = -(-len(names) // MAX_LABELLED_COLUMNS)
     axes.set_xticks(np.arange(0, len(names), step))
-    axes.set_xticklabels(names[::step], rotation=60 if len(names) > 6 else 0,
-                         ha="right" if len(names) > 6 else "center", fontsize=8)
+    axes.set_xticklabels(
+        names[::step],
+        rotation=60 if len(names) > 6 else 0,
+        ha="right" if len(names) > 6 else "center",
+        fontsize=8,
+    )
     axes.set_xlim(-0.6, len(names) - 0.4)
 
 

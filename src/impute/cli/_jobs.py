@@ -1,0 +1,378 @@
+"""The work behind each command line verb on tables: fit, fill, evaluate and describe a file.
+
+The command line only parses arguments and prints; everything it does is here, callable from
+Python and tested without a shell. Fitting reads the whole training file (a uniform sample of it
+when it is long); filling streams its input in record batches, so the memory it needs is bounded
+by a batch and the model, not by the file. Given a time column, ``fit_file`` and ``fill_file``
+hand the file to the time-series jobs, which read it whole.
+"""
+
+import itertools
+import math
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from ..core import MODELLED_KINDS, NA_VALUES, DataError, ModelFileError, is_text_type
+from ..evaluation import evaluate_frame
+from ..io import (
+    TableFile,
+    TableSchema,
+    count_missing,
+    file_format,
+    infer_schema,
+    missing_cells,
+    table_kinds,
+    write_table,
+)
+from ..series import BaseSeriesImputer
+from ._common import (
+    FitResult,
+    filled_frame,
+    fit_frame,
+    mean_of,
+    merged_columns,
+    model_frame,
+    refuse_overwrite,
+)
+from ._methods import METHODS, TRAINED, check_params, make_imputer
+from ._series_jobs import fill_series_file, fit_series_file
+
+# rows drawn from files longer than max_rows; fixed so a file always gives the same sample
+SAMPLE_SEED = 0
+FIT_MAX_ROWS = 100_000
+EVALUATE_MAX_ROWS = 5_000
+
+
+def read_modelled(
+    path, *, sep, encoding, na_values, columns, exclude, categorical, max_rows, seed=SAMPLE_SEED
+):
+    """Read a data file (a uniform sample of ``max_rows`` rows when longer) and choose its
+    modelled columns: returns ``(table, schema, frame, total_rows)``."""
+    table, total = TableFile.open(path, sep, encoding).read(max_rows, seed)
+    if total == 0:
+        raise DataError(f"{path}: the file has a header but no data rows")
+    schema = infer_schema(table, str(path), na_values, columns, exclude, categorical)
+    return table, schema, model_frame(table, schema, str(path)), total
+
+
+def fit_file(
+    path,
+    *,
+    method="dynamic",
+    time_column=None,
+    id_column=None,
+    columns=None,
+    exclude=(),
+    categorical=(),
+    na_values=NA_VALUES,
+    sep=None,
+    encoding="utf-8",
+    max_rows=FIT_MAX_ROWS,
+    max_epochs="auto",
+    device="auto",
+    seed=0,
+    params=None,
+    on_epoch=None,
+):
+    """Learn to fill the numeric, categorical and date columns of a data file.
+
+    Files longer than ``max_rows`` are trained on a uniform sample of that many rows, drawn
+    while streaming, so the file may be larger than memory. With ``time_column`` (and, for a
+    long file of several series, ``id_column``) the file is read whole as time series and its
+    numeric columns are learned from neighbouring steps and from each other
+    (``fit_series_file``). ``params`` sets other parameters of the network. Returns a
+    ``FitResult``: the fitted imputer, the column schema to store with it, and a summary (rows,
+    columns, missing share per modelled column, validation error, seconds).
+
+    Examples
+    --------
+    >>> from impute import datasets, fit_file
+    >>> result = fit_file(datasets.path("adult"), max_epochs=2)
+    >>> result.summary["rows"], result.schema.kinds["occupation"], result.schema.kinds["age"]
+    (2000, 'categorical', 'integer')
+    """
+    if time_column is not None:
+        if categorical:
+            raise ValueError(
+                "time series are filled in their numeric columns only; leave out categorical"
+            )
+        return fit_series_file(
+            path,
+            time_column=time_column,
+            id_column=id_column,
+            method=method,
+            columns=columns,
+            exclude=exclude,
+            na_values=na_values,
+            sep=sep,
+            encoding=encoding,
+            max_epochs=max_epochs,
+            device=device,
+            seed=seed,
+            params=params,
+            on_epoch=on_epoch,
+        )
+    table, schema, frame, total = read_modelled(
+        path,
+        sep=sep,
+        encoding=encoding,
+        na_values=na_values,
+        columns=columns,
+        exclude=exclude,
+        categorical=categorical,
+        max_rows=max_rows,
+    )
+    forced = [name for name in categorical if name in schema.modelled]
+    imputer = make_imputer(
+        method, max_epochs=max_epochs, device=device, seed=seed, categorical=forced, params=params
+    )
+    summary = fit_frame(
+        imputer,
+        frame,
+        path=path,
+        method=method,
+        rows=total,
+        table=table,
+        schema=schema,
+        on_epoch=on_epoch,
+    )
+    if "best_epoch" in summary:
+        summary["validation_rmse"] = math.sqrt(imputer.validation_scores_[imputer.best_epoch_])
+    return FitResult(imputer, schema, summary)
+
+
+def schema_from_model(imputer, extra, path):
+    """The table schema stored with a model, or one derived from its feature names."""
+    if "schema" in extra:
+        return TableSchema.from_dict(extra["schema"])
+    names = getattr(imputer, "feature_names_in_", None)
+    if names is None:
+        raise ModelFileError(
+            f"{path}: this model was fitted on an array without column names, so its columns "
+            "cannot be matched in a file; fit it on a DataFrame or with `impute fit`"
+        )
+    kept = [name for name, empty in zip(names, imputer.empty_features_) if not empty]
+    return TableSchema({name: "float" for name in kept}, kept, list(NA_VALUES))
+
+
+def _output_schema(source_schema, schema, as_text):
+    """Column types of the filled file: numbers read as text become numbers in Parquet output;
+    categories keep their type, and dates read as text stay text."""
+    fields = []
+    for field in source_schema:
+        kind = schema.kinds.get(field.name)
+        if field.name in schema.modelled and is_text_type(field.type) and kind != "categorical":
+            typed = {"integer": pa.int64(), "float": pa.float64()}.get(kind, pa.string())
+            field = field.with_type(pa.string() if as_text else typed)
+        fields.append(field)
+    return pa.schema(fields)
+
+
+def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8", on_rows=None):
+    """Fill the gaps of ``source`` into ``destination``, streaming in record batches.
+
+    Columns are matched by name: modelled columns must all be present, other columns pass
+    through unchanged, and observed cells are written exactly as read. A time-series imputer
+    fills the file as time series, read whole and written at once (``fill_series_file``).
+    Returns the row count.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> from impute import datasets, fill_file, fit_file
+    >>> result = fit_file(datasets.path("adult"), method="mean")
+    >>> out = os.path.join(tempfile.mkdtemp(), "adult.filled.csv")
+    >>> fill_file(result.imputer, result.schema, datasets.path("adult"), out)
+    2000
+    >>> int(pd.read_csv(out)["occupation"].isna().sum())
+    0
+    """
+    if isinstance(imputer, BaseSeriesImputer):
+        return fill_series_file(imputer, schema, source, destination, sep=sep, encoding=encoding)
+    refuse_overwrite(source, destination)
+    table_file = TableFile.open(source, sep, encoding)
+    absent = [name for name in schema.modelled if name not in table_file.column_names]
+    if absent:
+        raise DataError(f"{source}: the model fills columns that this file lacks: {absent}")
+    as_text = file_format(destination) != "parquet"
+    batches = table_file.batches()
+    first = next(batches, None)
+    source_schema = (
+        first.schema
+        if first is not None
+        else pa.schema([(n, pa.string()) for n in table_file.column_names])
+    )
+    output_schema = _output_schema(source_schema, schema, as_text)
+
+    def filled_batches():
+        offset = 0
+        for batch in itertools.chain([first] if first is not None else [], batches):
+            frame = model_frame(batch, schema, str(source), offset)
+            missing = frame.isna().to_numpy()
+            filled = filled_frame(imputer, frame) if missing.any() else frame
+            columns = merged_columns(batch, filled, missing, schema, as_text)
+            offset += batch.num_rows
+            if on_rows:
+                on_rows(batch.num_rows)
+            yield pa.record_batch(columns, schema=output_schema)
+
+    return write_table(destination, output_schema, filled_batches(), table_file.delimiter)
+
+
+def evaluate_file(
+    path,
+    *,
+    mechanism="MCAR",
+    rate=0.3,
+    methods=METHODS,
+    seeds=3,
+    columns=None,
+    exclude=(),
+    categorical=(),
+    na_values=NA_VALUES,
+    sep=None,
+    encoding="utf-8",
+    max_rows=EVALUATE_MAX_ROWS,
+    max_epochs="auto",
+    device="auto",
+    params=None,
+    on_run=None,
+):
+    """Score each method on cells of a data file hidden on purpose (``docs/benchmarks.md``).
+
+    Numeric columns are min-max scaled on their observed values; for each seed, observed cells
+    are hidden under ``mechanism`` at ``rate`` (categorical cells MCAR at ``rate``), every method
+    fills the same cells, and RMSE and MAE are measured on the numeric ones in the scaled space,
+    accuracy on the categorical ones. Files longer than ``max_rows`` are
+    subsampled with a fixed seed. ``params`` sets parameters of the methods that train a network.
+    Returns ``(runs, summary)``: one dict per (method, seed), and
+    per method the mean over seeds, overall and per column (and the epochs run, for the methods
+    that train), plus the rows used.
+
+    Examples
+    --------
+    >>> from impute import datasets, evaluate_file
+    >>> runs, summary = evaluate_file(datasets.path("breast_cancer"), methods=["mean"], seeds=2)
+    >>> len(runs), round(summary["methods"]["mean"]["rmse"], 3)
+    (2, 0.144)
+    """
+    check_params(params, methods)
+    _, schema, frame, total = read_modelled(
+        path,
+        sep=sep,
+        encoding=encoding,
+        na_values=na_values,
+        columns=columns,
+        exclude=exclude,
+        categorical=categorical,
+        max_rows=max_rows,
+    )
+    forced = [name for name in categorical if name in schema.modelled]
+    runs = []
+    for seed in range(seeds):
+        for method in methods:
+            imputer = make_imputer(
+                method,
+                max_epochs=max_epochs,
+                device=device,
+                seed=seed,
+                categorical=forced,
+                params=params if method in TRAINED else None,
+            )
+            runs.append(
+                {
+                    "method": method,
+                    "seed": seed,
+                    **evaluate_frame(imputer, frame, mechanism, rate, seed),
+                }
+            )
+            if on_run:
+                on_run(runs[-1])
+    summary = {
+        "source": Path(path).name,
+        "rows": len(frame),
+        "file_rows": total,
+        "columns": schema.modelled,
+        "mechanism": mechanism,
+        "rate": rate,
+        "methods": {
+            method: _summarise([run for run in runs if run["method"] == method])
+            for method in methods
+        },
+    }
+    return runs, summary
+
+
+def _summarise(runs):
+    """One method's mean scores over its runs (seeds), overall and per column."""
+    names = dict.fromkeys(name for run in runs for name in run["columns"])
+    return {
+        **{
+            metric: mean_of([run.get(metric) for run in runs])
+            for metric in ("rmse", "mae", "accuracy", "seconds", "epochs")
+        },
+        "columns": {
+            name: {
+                metric: mean_of([run["columns"].get(name, {}).get(metric) for run in runs])
+                for metric in ("rmse", "mae", "accuracy")
+                if any(metric in run["columns"].get(name, {}) for run in runs)
+            }
+            for name in names
+        },
+    }
+
+
+def describe_file(
+    path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=FIT_MAX_ROWS, pattern=False
+):
+    """Shape, column kinds and missing cells per column of a data file, and which numeric columns
+    are written with a decimal comma (``"decimal_comma"``).
+
+    Missing cells are counted over the whole file, streamed; kinds are judged on a uniform
+    sample of ``max_rows`` rows, as ``fit_file`` judges them. With ``pattern=True`` the result
+    also holds ``"pattern"``: which cells of that sample are missing (bool ndarray, rows in file
+    order x columns), for a picture of the missingness; it is read from the same sample, so the
+    file is not read again.
+
+    Examples
+    --------
+    >>> from impute import datasets, describe_file
+    >>> described = describe_file(datasets.path("adult"))
+    >>> described["rows"], described["columns"]["occupation"]
+    (2000, {'kind': 'categorical', 'missing': 112, 'missing_share': 0.056})
+    >>> pattern = describe_file(datasets.path("adult"), max_rows=500, pattern=True)["pattern"]
+    >>> pattern.shape, int(pattern[:, 1].sum()) > 0
+    ((500, 15), True)
+    """
+    table_file = TableFile.open(path, sep, encoding)
+    sample, _ = table_file.read(max_rows, SAMPLE_SEED)
+    kinds, decimal_comma = table_kinds(sample, na_values)
+    missing, rows = dict.fromkeys(table_file.column_names, 0), 0
+    for batch in table_file.batches():
+        rows += batch.num_rows
+        for name in table_file.column_names:
+            missing[name] += count_missing(batch.column(name), na_values)
+    columns = {
+        name: {
+            "kind": kinds[name],
+            "missing": missing[name],
+            "missing_share": missing[name] / max(1, rows),
+        }
+        for name in table_file.column_names
+    }
+    described = {
+        "source": str(path),
+        "format": table_file.format,
+        "delimiter": table_file.delimiter if table_file.format != "parquet" else None,
+        "rows": rows,
+        "columns": columns,
+        "modelled": [name for name, info in columns.items() if info["kind"] in MODELLED_KINDS],
+        "decimal_comma": decimal_comma,
+    }
+    if pattern:
+        cells = [missing_cells(sample.column(name), na_values) for name in table_file.column_names]
+        described["pattern"] = np.column_stack(cells).reshape(sample.num_rows, len(cells))
+    return described

@@ -1,0 +1,243 @@
+"""The command line's options: their types and help, and the checks that refuse bad usage (exit
+status 2) before any data is read."""
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import plots
+from ..core import NA_VALUES, resolve_device
+from ..io import STDOUT
+from ._methods import check_params, methods_for, parse_params
+
+
+class Method(str, Enum):
+    dynamic = "dynamic"
+    static = "static"
+    mean = "mean"
+    linear = "linear"
+    locf = "locf"
+
+
+class Mechanism(str, Enum):
+    mcar = "mcar"
+    mar = "mar"
+    mnar = "mnar"
+
+
+PLOT_HELP = "Needs matplotlib: pip install 'impute[plot]'."
+
+Data = Annotated[
+    Path,
+    typer.Argument(
+        exists=True, dir_okay=False, help="A .csv, .tsv or .parquet file.", show_default=False
+    ),
+]
+MethodOption = Annotated[
+    Method,
+    typer.Option(
+        help="dynamic or static masking, or the column mean; with --time-col also linear "
+        "(interpolation) or locf."
+    ),
+]
+TimeCol = Annotated[
+    str | None,
+    typer.Option(
+        help="Column of time stamps: treat DATA as time series (gaps filled from neighbouring "
+        "steps).",
+        show_default=False,
+    ),
+]
+IdCol = Annotated[
+    str | None,
+    typer.Option(
+        help="With --time-col: column naming the series of each row (long format).",
+        show_default=False,
+    ),
+]
+Columns = Annotated[
+    str | None, typer.Option(help="Comma-separated columns to model (default: every numeric one).")
+]
+Exclude = Annotated[
+    str | None, typer.Option(help="Comma-separated columns to pass through unmodelled.")
+]
+Categorical = Annotated[
+    str | None,
+    typer.Option(
+        help="Comma-separated columns to model as categories even if they hold numbers (codes)."
+    ),
+]
+MaxEpochs = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        show_default=False,
+        help="Upper bound on training epochs; default 300 for small tables down to 100 from "
+        "6,000 rows (early stopping may end sooner).",
+    ),
+]
+Params = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        metavar="NAME=VALUE",
+        show_default=False,
+        help="Set a parameter of the network (TransformerImputer's, or TimeSeriesImputer's with "
+        "--time-col), e.g. --param d_model=96 or --param independent_features=false; repeat for "
+        "more.",
+    ),
+]
+Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+Seed = Annotated[
+    int, typer.Option(help="Seeds every random choice; the same seed gives the same result on CPU.")
+]
+Sep = Annotated[str | None, typer.Option(help="CSV delimiter (default: detected from the header).")]
+Encoding = Annotated[
+    str, typer.Option(help="Text encoding of a CSV input, e.g. latin-1; outputs are UTF-8.")
+]
+FitRows = Annotated[
+    int,
+    typer.Option(
+        min=1, help="Longer files are trained on a uniform sample of this many rows (seed 0)."
+    ),
+]
+NaValues = Annotated[
+    str | None,
+    typer.Option(
+        "--na-values", help="Comma-separated extra cell texts that mean missing, e.g. '?,-'."
+    ),
+]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bars or summaries on stderr.")
+]
+Debug = Annotated[bool, typer.Option(help="Show the Python traceback of an error.")]
+Json = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
+
+
+def names(text):
+    """A comma-separated list of names, or None when empty."""
+    return [name.strip() for name in text.split(",") if name.strip()] if text else None
+
+
+def na_values(text):
+    """The default missing-value markers and those of ``--na-values``."""
+    return list(NA_VALUES) + (names(text) or [])
+
+
+def params_for(texts, methods, time_col=None, id_col=None):
+    """``--param`` values as a dict; refused (exit 2) where the methods' network lacks them."""
+    try:
+        params = parse_params(texts or [])
+        check_params(params, methods, time_col, id_col)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--param") from None
+    return params
+
+
+def check_series_options(time_col, id_col, categorical=None):
+    """``--id-col`` needs ``--time-col``; time series have no categorical columns."""
+    if time_col is None and id_col is not None:
+        raise typer.BadParameter(
+            "--id-col names the series of a time-series file; give --time-col too",
+            param_hint="--id-col",
+        )
+    if time_col is not None and categorical:
+        raise typer.BadParameter(
+            "time series are filled in their numeric columns only", param_hint="--categorical"
+        )
+
+
+def fit_options(
+    *,
+    method,
+    columns,
+    exclude,
+    categorical,
+    max_rows,
+    max_epochs,
+    device,
+    seed,
+    sep,
+    encoding,
+    na_values_text,
+    time_col,
+    id_col,
+    param,
+):
+    """The keyword arguments of ``fit_file`` that ``fit`` and ``fill`` (without a model) pass,
+    checked: a device that is not here, a method or option that does not fit tables or series,
+    a parameter the network does not take."""
+    try:
+        resolve_device(device)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--device") from None
+    check_series_options(time_col, id_col, categorical)
+    if method.value not in methods_for(time_col):
+        raise typer.BadParameter(
+            f"{method.value} fills gaps from neighbouring steps; give --time-col",
+            param_hint="--method",
+        )
+    return {
+        "method": method.value,
+        "time_column": time_col,
+        "id_column": id_col,
+        "columns": names(columns),
+        "exclude": names(exclude) or (),
+        "categorical": names(categorical) or (),
+        "max_rows": max_rows,
+        "max_epochs": max_epochs or "auto",
+        "device": device,
+        "seed": seed,
+        "sep": sep,
+        "encoding": encoding,
+        "na_values": na_values(na_values_text),
+        "params": params_for(param, [method.value], time_col, id_col),
+    }
+
+
+def check_output(output, data):
+    """Refuse, as bad usage, an output that would replace the input or has no folder to go in."""
+    if str(output) == STDOUT:
+        return
+    if Path(output).resolve() == data.resolve():
+        raise typer.BadParameter(
+            "the output would overwrite the input; choose another path", param_hint="--output"
+        )
+    if not Path(output).parent.is_dir():
+        raise typer.BadParameter(
+            f"the folder {Path(output).parent} does not exist; create it first",
+            param_hint="--output",
+        )
+
+
+def check_plot(plot, data):
+    """Refuse an unusable --plot before any work: wrong extension, no folder, no matplotlib."""
+    if plot is None:
+        return
+    check_output(plot, data)
+    try:
+        plots.check_path(plot)
+        plots.require()
+    except (ValueError, ImportError) as error:
+        raise typer.BadParameter(str(error), param_hint="--plot") from None
+
+
+def evaluation_choices(methods_text, time_col, id_col, param):
+    """The methods ``evaluate`` compares (by default ``dynamic,static,mean``, or with --time-col
+    ``dynamic,static,linear``) and their network parameters, checked."""
+    check_series_options(time_col, id_col)
+    known = methods_for(time_col)
+    chosen = (
+        names(
+            methods_text or ("dynamic,static,mean" if time_col is None else "dynamic,static,linear")
+        )
+        or []
+    )
+    unknown = [name for name in chosen if name not in known]
+    if unknown or not chosen:
+        raise typer.BadParameter(
+            f"unknown methods {unknown}; choose from {', '.join(known)}", param_hint="--methods"
+        )
+    return chosen, params_for(param, chosen, time_col, id_col)

@@ -1,0 +1,90 @@
+"""The shared core both model families (``tabular``, ``series``) are built on.
+
+One home for each piece they share: the errors a user can act on, the device, the column-kind
+authority, the mask samplers, the Transformer block, the training loop's shared parts (epochs,
+weight averaging, early stopping, the budget of ``"auto"`` epochs and batches) and what a network
+estimator keeps and saves. Nothing here imports from the rest of the package. Users import from
+``impute``; this package is the families' API.
+"""
+
+from ._budget import series_budget, table_budget
+from ._device import resolve_device
+from ._errors import DataError, ModelFileError
+from ._kinds import (
+    CATEGORICAL_KINDS,
+    MODELLED_KINDS,
+    NA_VALUES,
+    NANOSECONDS,
+    NUMBER,
+    NUMERIC_KINDS,
+    arrow_column_kind,
+    arrow_resolution,
+    as_numbers,
+    categorical_positions,
+    frame_column_kind,
+    holds_real_numbers,
+    is_text_type,
+    present_text,
+    text_values,
+)
+from ._masking import DynamicMask, StaticMask, draw_mask, draw_window_mask, make_mask
+from ._network_estimator import (
+    MODEL_SPACE_LIMIT,
+    NETWORK_PARAMETER_CONSTRAINTS,
+    NetworkImputerMixin,
+)
+from ._output import as_array, in_output_container
+from ._training import (
+    BestEpoch,
+    TrainingConfig,
+    TrainingHistory,
+    WeightAverage,
+    epoch_printer,
+    make_optimizer,
+    masked_mean,
+    train_epochs,
+)
+from ._transformer import Block, NetworkConfig
+
+__all__ = [
+    "CATEGORICAL_KINDS",
+    "MODELLED_KINDS",
+    "MODEL_SPACE_LIMIT",
+    "NANOSECONDS",
+    "NA_VALUES",
+    "NETWORK_PARAMETER_CONSTRAINTS",
+    "NUMBER",
+    "NUMERIC_KINDS",
+    "BestEpoch",
+    "Block",
+    "DataError",
+    "DynamicMask",
+    "ModelFileError",
+    "NetworkConfig",
+    "NetworkImputerMixin",
+    "StaticMask",
+    "TrainingConfig",
+    "TrainingHistory",
+    "WeightAverage",
+    "arrow_column_kind",
+    "arrow_resolution",
+    "as_array",
+    "as_numbers",
+    "categorical_positions",
+    "draw_mask",
+    "draw_window_mask",
+    "epoch_printer",
+    "frame_column_kind",
+    "holds_real_numbers",
+    "in_output_container",
+    "is_text_type",
+    "make_mask",
+    "make_optimizer",
+    "masked_mean",
+    "present_text",
+    "resolve_device",
+    "series_budget",
+    "table_budget",
+    "text_values",
+    "train_epochs",
+]

@@ -1,0 +1,351 @@
+"""The scikit-learn contract that every imputer in this package shares.
+
+Subclasses only learn how to fill a float matrix whose missing cells are NaN. Everything a user
+relies on regardless of the method lives here, once: input validation, the ``missing_values``
+marker, columns that were empty during ``fit``, the missing-value indicator, feature names, and
+the guarantee that observed cells are returned bit-identical.
+"""
+
+import decimal
+import math
+import numbers
+import warnings
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import is_float_dtype, is_numeric_dtype
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.impute import MissingIndicator
+from sklearn.utils._param_validation import MissingValues
+from sklearn.utils.validation import (
+    FLOAT_DTYPES,
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
+
+from ..core import (
+    MODELLED_KINDS,
+    categorical_positions,
+    frame_column_kind,
+    holds_real_numbers,
+    in_output_container,
+)
+from ._encoding import TableEncoder
+
+
+def is_nan_marker(value):
+    """True when ``value`` is a floating NaN, the default missing-value marker."""
+    return isinstance(value, numbers.Real) and bool(np.isnan(value))
+
+
+def _infinite_columns(X):
+    """Name the DataFrame columns that hold infinite values, so errors can point at them."""
+    if not hasattr(X, "columns"):
+        return ""
+    return "; ".join(
+        f"column {name!r} holds infinite values" for name in X.columns if _holds_infinity(X[name])
+    )
+
+
+def _holds_infinity(column):
+    """Whether a column of numbers (a numeric dtype, or Python floats and decimals in an object
+    column) holds an infinite value."""
+    if holds_real_numbers(column):
+        return bool(np.isinf(column.to_numpy(dtype=np.float64, na_value=np.nan)).any())
+    if column.dtype != object:
+        return False
+    return bool(
+        column.map(
+            lambda v: (
+                (isinstance(v, (float, np.floating)) and math.isinf(v))
+                or (isinstance(v, decimal.Decimal) and v.is_infinite())
+            )
+        ).any()
+    )
+
+
+class BaseImputer(TransformerMixin, BaseEstimator):
+    """Shared ``fit``/``transform`` for imputers of tables.
+
+    Two kinds of input, one engine. A numeric matrix (an array, or a DataFrame of NumPy float
+    columns) is validated as floats. A DataFrame with any other column (integers, booleans, text,
+    ``category``, datetimes, nullable or Arrow floats), or any input when ``categorical_features``
+    is set, is read column by column: each column gets a kind (``impute.core.frame_column_kind``)
+    and is filled as its dtype holds values (integers with integers, categories with labels).
+    ``set_output`` decides the container that comes back, as in scikit-learn: an ndarray by
+    default, a DataFrame with every column's dtype kept with ``transform="pandas"``.
+
+    Subclasses implement ``_fit_columns(columns, kinds, **fit_params)`` and
+    ``_impute_columns(columns)``, which see only the modelled columns (pandas Series, NaN or NA
+    where missing) and return one Series per column; only the values at missing cells are used.
+    Neither is called when no column can be modelled.
+    """
+
+    _parameter_constraints: dict = {
+        "missing_values": [MissingValues(numeric_only=True)],
+        "categorical_features": ["array-like", None],
+        "add_indicator": ["boolean"],
+        "keep_empty_features": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        missing_values=np.nan,
+        categorical_features=None,
+        add_indicator=False,
+        keep_empty_features=False,
+    ):
+        self.missing_values = missing_values
+        self.categorical_features = categorical_features
+        self.add_indicator = add_indicator
+        self.keep_empty_features = keep_empty_features
+
+    def _validate_input(self, X, reset):
+        """Validate ``X`` and return it as floats together with its missing-cell mask."""
+        nan_marker = is_nan_marker(self.missing_values)
+        try:
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=FLOAT_DTYPES,
+                ensure_all_finite="allow-nan" if nan_marker else True,
+                copy=False,
+            )
+        except (TypeError, ValueError) as error:
+            culprits = _infinite_columns(X)
+            if not culprits:
+                raise
+            raise type(error)(
+                f"{type(self).__name__} needs finite values; {culprits}. Replace them or mark them "
+                "missing."
+            ) from error
+        missing = np.isnan(X) if nan_marker else self.missing_values == X
+        return X, missing
+
+    def _reads_columns(self, X):
+        """Whether ``X`` takes the column-by-column path (see the class docstring)."""
+        if self.categorical_features is not None:
+            return True
+        dtypes = getattr(X, "dtypes", None)
+        # NumPy floats take the array path; nullable and Arrow floats keep their dtype column by
+        # column.
+        return isinstance(dtypes, pd.Series) and not all(
+            isinstance(dtype, np.dtype) and is_float_dtype(dtype) for dtype in dtypes
+        )
+
+    def _as_frame(self, X, reset):
+        """``X`` as a DataFrame, after the checks on its shape and column names."""
+        if not is_nan_marker(self.missing_values):
+            raise ValueError(
+                f"{type(self).__name__} reads tables with text, integer, boolean or datetime "
+                "columns "
+                "with missing cells marked as NaN or None only; set missing_values=np.nan"
+            )
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+        culprits = _infinite_columns(frame)
+        if culprits:
+            raise ValueError(
+                f"{type(self).__name__} needs finite values; {culprits}. Replace them or mark them "
+                "missing."
+            )
+        return frame
+
+    def fit(self, X, y=None, **fit_params):
+        """Learn how to fill the missing cells of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Numeric input, or a DataFrame with columns of any kind (see the class docstring);
+            cells equal to ``missing_values`` (NaN, None, NA, NaT) are missing.
+        y : None
+            Ignored; present for API consistency.
+        **fit_params : dict
+            Passed to the method's training; see the subclass (``TransformerImputer`` takes
+            ``on_epoch``).
+
+        Returns
+        -------
+        self : object
+            The fitted imputer.
+        """
+        self._validate_params()
+        if self._reads_columns(X):
+            frame = self._as_frame(X, reset=True)
+            forced = categorical_positions(self.categorical_features, frame.columns)
+            self.kinds_ = [
+                frame_column_kind(frame.iloc[:, j], j in forced) for j in range(frame.shape[1])
+            ]
+            for name, kind in zip(frame.columns, self.kinds_):
+                if kind in ("identifier", "unsupported"):
+                    warnings.warn(
+                        f"column {name!r} is passed through unchanged, not imputed: "
+                        + (
+                            "almost every value is distinct, as in an ID or free text"
+                            if kind == "identifier"
+                            else f"its values ({frame[name].dtype}) are not real numbers, text "
+                            "or dates"
+                        ),
+                        UserWarning,
+                        stacklevel=2,
+                    )
+            missing = frame.isna().to_numpy()
+            columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
+        else:
+            X, missing = self._validate_input(X, reset=True)
+            self.kinds_ = None
+            columns = [
+                pd.Series(np.where(missing[:, j], np.nan, X[:, j])) for j in range(X.shape[1])
+            ]
+        kinds = self.kinds_ or [
+            "float" if observed else "empty" for observed in (~missing).any(axis=0)
+        ]
+        self.empty_features_ = np.array([kind == "empty" for kind in kinds], dtype=bool)
+        self.indicator_ = None
+        if self.add_indicator:
+            self.indicator_ = MissingIndicator(error_on_new=False).fit(
+                np.where(missing, np.nan, 0.0)
+            )
+        modelled = self._modelled()
+        if modelled:
+            self._fit_columns(
+                [columns[j] for j in modelled], [kinds[j] for j in modelled], **fit_params
+            )
+        return self
+
+    def _modelled(self):
+        """Positions of the columns the imputer fills."""
+        kinds = self.kinds_ or ["empty" if empty else "float" for empty in self.empty_features_]
+        return [j for j, kind in enumerate(kinds) if kind in MODELLED_KINDS]
+
+    def transform(self, X):
+        """Fill the missing cells of ``X``; observed cells are returned unchanged.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with the same columns as during ``fit``.
+
+        Returns
+        -------
+        X_filled : ndarray or DataFrame of shape (n_samples, n_features_out)
+            ``X`` with every missing cell of a modelled column filled. Columns that were empty
+            during ``fit`` are dropped, or kept and filled with 0 (numeric ones) when
+            ``keep_empty_features=True``. With ``add_indicator=True`` the missing-value indicator
+            columns are appended. Columns passed through (identifiers) keep their gaps.
+            ``set_output`` decides the container, as in scikit-learn: by default an ndarray
+            (of floats when every output column holds numbers or flags, else of objects); with
+            ``set_output(transform="pandas")`` a DataFrame, every column's dtype kept. The filled
+            values are the same in both.
+        """
+        check_is_fitted(self)
+        if self.kinds_ is not None:
+            frame = self._as_frame(X, reset=False)
+            missing = frame.isna().to_numpy()
+            columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
+        else:
+            X, missing = self._validate_input(X, reset=False)
+            columns = [
+                pd.Series(np.where(missing[:, j], np.nan, X[:, j])) for j in range(X.shape[1])
+            ]
+        modelled = self._modelled()
+        if modelled and missing[:, modelled].any():
+            for j, decoded in zip(modelled, self._impute_columns([columns[j] for j in modelled])):
+                columns[j] = columns[j].where(~missing[:, j], decoded)
+        if self.keep_empty_features:
+            for j in np.flatnonzero(self.empty_features_):
+                if self.kinds_ is None or is_numeric_dtype(columns[j].dtype):
+                    columns[j] = columns[j].fillna(0)
+        else:
+            columns = [column for column, empty in zip(columns, self.empty_features_) if not empty]
+        indicator = (
+            None
+            if self.indicator_ is None
+            else self.indicator_.transform(np.where(missing, np.nan, 0.0))
+        )
+        if self.kinds_ is None:
+            filled = (
+                np.column_stack([column.to_numpy(dtype=X.dtype) for column in columns])
+                if columns
+                else X[:, :0]
+            )
+            if indicator is not None:
+                filled = np.hstack([filled, indicator.astype(filled.dtype)])
+            return filled
+        out = pd.concat(columns, axis=1) if columns else frame.iloc[:, :0].copy()
+        if indicator is not None:
+            names = self.get_feature_names_out()[out.shape[1] :]
+            out = pd.concat([out, pd.DataFrame(indicator, columns=names, index=out.index)], axis=1)
+        return in_output_container(self, out)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns, in the order ``transform`` returns them.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; defaults to ``feature_names_in_`` or ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The kept input names, followed by the indicator names when ``add_indicator=True``.
+        """
+        check_is_fitted(self)
+        input_features = _check_feature_names_in(self, input_features)
+        names = (
+            input_features if self.keep_empty_features else input_features[~self.empty_features_]
+        )
+        if self.indicator_ is None:
+            return names
+        return np.concatenate([names, self.indicator_.get_feature_names_out(input_features)])
+
+    def _export_state(self):
+        """Fitted attributes as JSON values and arrays, so that model files never need pickle."""
+        check_is_fitted(self)
+        state = {
+            "n_features_in_": self.n_features_in_,
+            "empty_features_": self.empty_features_,
+            "kinds_": self.kinds_,
+        }
+        if hasattr(self, "feature_names_in_"):
+            state["feature_names_in_"] = self.feature_names_in_.tolist()
+        if self.indicator_ is not None:
+            state["indicator_features_"] = self.indicator_.features_
+        if hasattr(self, "encoder_"):
+            state.update(
+                {f"encoder.{key}": value for key, value in self.encoder_.to_state().items()}
+            )
+        return state
+
+    def _import_state(self, state):
+        """Restore what ``_export_state`` returned; the inverse of it, for the same parameters."""
+        self.n_features_in_ = int(state["n_features_in_"])
+        self.empty_features_ = np.asarray(state["empty_features_"], dtype=bool)
+        self.kinds_ = state["kinds_"]
+        names = state.get("feature_names_in_")
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        self.indicator_ = None
+        if "indicator_features_" in state:
+            # Refit on one row that is missing exactly where the saved indicator reported columns.
+            row = np.zeros((1, self.n_features_in_))
+            row[0, np.asarray(state["indicator_features_"], dtype=np.int64)] = np.nan
+            self.indicator_ = MissingIndicator(error_on_new=False).fit(row)
+        encoder = {
+            key.removeprefix("encoder."): value
+            for key, value in state.items()
+            if key.startswith("encoder.")
+        }
+        if encoder:
+            self.encoder_ = TableEncoder.from_state(encoder)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = is_nan_marker(self.missing_values)
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

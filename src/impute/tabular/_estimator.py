@@ -1,0 +1,371 @@
+"""``TransformerImputer``: the scikit-learn face of the masked table Transformer."""
+
+from numbers import Integral
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..core import (
+    MODEL_SPACE_LIMIT,
+    NETWORK_PARAMETER_CONSTRAINTS,
+    NetworkImputerMixin,
+    TrainingConfig,
+    epoch_printer,
+    table_budget,
+)
+from ._base import BaseImputer
+from ._encoding import TableEncoder
+from ._hints import GaussianHint, NeighbourHint
+from ._network import CellConfig, CellTransformer
+from ._training import predict, train
+
+# rows searched for neighbours: a (batch x rows) distance matrix per fill batch
+MAX_REFERENCE_ROWS = 4096
+HINT_SETTINGS = (
+    "n_neighbors",
+    "reference_rows",
+    "gaussian_hint",
+)  # stored beside the network's size
+
+
+class TransformerImputer(NetworkImputerMixin, BaseImputer):
+    """Impute missing values with a Transformer trained on dynamically masked cells.
+
+    Each row becomes a sequence of cell tokens (column embedding plus value embedding) and
+    attention runs across the columns of the row. During ``fit`` the model hides cells that are
+    observed and learns to predict them; with ``masking="dynamic"`` a fresh mask is drawn for
+    every batch, so across epochs each observed cell is predicted from many different contexts.
+    Training keeps a running average of the weights, which validates better than the weights of
+    any one step. A fixed set of held-out observed cells scores the average after every epoch,
+    drives early stopping (the best epoch's average is kept) and sets how much of each numeric
+    gap's fill is corrected by the network's errors on the nearest training rows
+    (``n_neighbors``), which bring in what rows like this one say, and how much comes from the
+    gap's conditional mean under a normal distribution
+    fitted to the training rows (``gaussian_hint``), which brings in linear relations between the
+    columns exactly.
+    ``transform`` fills only the missing cells; observed cells are returned bit-identical.
+
+    Parameters
+    ----------
+    masking : {"dynamic", "static"}, default="dynamic"
+        ``"dynamic"`` draws a fresh mask for every batch. ``"static"`` draws one mask per row when
+        training starts and reuses it every epoch, as a baseline for comparison.
+    mask_rate : float, default=0.3
+        Mean fraction of observed cells hidden in each training row; each row draws its own
+        fraction uniformly in ``[0.5 * mask_rate, 1.5 * mask_rate]``.
+    scaling : {"robust", "quantile"}, default="robust"
+        How numeric columns are normalised before the model sees them: median and interquartile
+        range, or a quantile map onto a standard normal.
+    d_model : int, default=48
+        Width of the cell tokens.
+    n_heads : int, default=4
+        Attention heads; must divide ``d_model``.
+    n_layers : int, default=1
+        Transformer blocks, each with a feed-forward part four times ``d_model`` wide. The
+        last block finishes only the cells whose prediction is used.
+    n_neighbors : int, default=5
+        Each numeric gap's fill is corrected by the network's mean error in its column over the
+        ``n_neighbors`` training rows nearest to its row (on the numeric cells the row shows)
+        that observe it, each error measured with that cell hidden (and, beyond 16 numeric
+        columns, about 1 in 16 of the row's cells with it). Averaging errors rather than
+        values keeps a row beyond the observed range from being pulled back inside it. Each
+        column's share of the correction, between 0 and 1, is the one that best fills the
+        held-out cells, so it needs ``early_stopping``. Up to 4,096 training rows and their errors
+        are kept in the fitted model for the search. 0 turns it off.
+    gaussian_hint : bool, default=True
+        Also blend each numeric gap's fill with its conditional mean given the row's numeric
+        cells, under a multivariate normal fitted to the training rows by
+        expectation-maximisation (up to 4,096 rows). Each column's shares of this and of the
+        neighbours' correction are each at least 0, add up to at most 1, and are the ones that best
+        fill the held-out cells, so it needs ``early_stopping``. It costs one small linear solve
+        per row at fill time: on a table of hundreds of columns, turn it off if filling is slow.
+    max_epochs : int or "auto", default="auto"
+        Upper bound on passes over the training rows; ``"auto"`` uses
+        ``min(300, max(100, 600_000 / n_samples))``: 300 for up to 2,000 rows, 100 from 6,000.
+    batch_size : int or "auto", default="auto"
+        Rows per training step; ``"auto"`` uses ``min(256, max(16, n_samples / 16))``.
+    learning_rate : float, default=1e-3
+        AdamW step size.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the observed cells and stop when their error has not
+        improved for ``n_iter_no_change`` epochs, restoring the best epoch.
+    validation_fraction : float, default=0.1
+        Fraction of observed cells held out for early stopping.
+    n_iter_no_change : int, default=50
+        Epochs without improvement before training stops. The averaged weights that are scored
+        improve along a smooth curve with long flat stretches, so patience is long.
+    extrapolate : bool, default=False
+        Allow filled numbers outside the range of each column's observed values; by default
+        they are clipped to it.
+    device : str, default="auto"
+        Torch device to train and predict on; ``"auto"`` uses CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every random choice (initial weights, validation cells, row order, masks). The same
+        value gives identical output on the CPU.
+    verbose : int, default=0
+        Print the training loss and validation error after each epoch when positive.
+    missing_values : int, float or None, default=np.nan
+        The placeholder for missing cells.
+    categorical_features : list of str or int, or None, default=None
+        Columns (names or positions) to model as categories even though their values are
+        numbers, such as codes. Text, ``category`` and boolean columns of a DataFrame are
+        categorical without being listed.
+    add_indicator : bool, default=False
+        If True, append a ``MissingIndicator`` column for every feature that had missing values
+        during ``fit``.
+    keep_empty_features : bool, default=False
+        If True, features with no observed value during ``fit`` are kept and filled with 0;
+        otherwise they are dropped from the output, as in ``SimpleImputer``.
+
+    Attributes
+    ----------
+    model_ : torch.nn.Module
+        The trained network, on ``device_``.
+    neighbour_hint_ : NeighbourHint or None
+        The kept training rows and the network's errors on them, with each column's share of
+        the correction; None when ``n_neighbors=0`` or without early stopping.
+    gaussian_hint_ : GaussianHint or None
+        The normal distribution fitted to the training rows, with each column's share of the
+        conditional mean; None when ``gaussian_hint=False`` or without early stopping.
+    encoder_ : TableEncoder
+        How each modelled column is encoded (scaling learned from the observed values,
+        categories) and decoded.
+    kinds_ : list of str or None
+        The kind of every column when ``X`` was read column by column (a DataFrame with columns
+        that are not all floats): ``float``, ``integer``, ``datetime``, ``categorical``,
+        ``boolean``, or, for columns passed through, ``empty``, ``identifier``, ``unsupported``.
+        None for numeric input.
+    device_ : torch.device
+        Where the network lives.
+    n_epochs_ : int
+        Epochs run before stopping.
+    best_epoch_ : int
+        The (0-based) epoch whose weights were kept.
+    loss_curve_ : list of float
+        Mean training loss on the hidden cells, per epoch.
+    validation_scores_ : list of float
+        Mean squared error on the held-out cells (scaled units) of the averaged weights, per
+        epoch; empty without early stopping.
+    empty_features_ : ndarray of shape (n_features_in_,), dtype=bool
+        Columns with no observed value during ``fit``.
+    indicator_ : MissingIndicator or None
+        The fitted indicator when ``add_indicator=True``.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during ``fit``, when ``X`` has string column names.
+
+    See Also
+    --------
+    MeanImputer : The baseline this imputer is measured against.
+    sklearn.impute.IterativeImputer : Round-robin regression imputation (MICE, MissForest).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from impute import TransformerImputer
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.normal(size=(200, 1))
+    >>> X = np.hstack([a, 2 * a, -a])
+    >>> X[rng.random(X.shape) < 0.2] = np.nan
+    >>> imputer = TransformerImputer(max_epochs=5, random_state=0)
+    >>> filled = imputer.fit_transform(X)
+    >>> bool(np.isnan(filled).any())
+    False
+    >>> bool((filled[~np.isnan(X)] == X[~np.isnan(X)]).all())
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseImputer._parameter_constraints,
+        **NETWORK_PARAMETER_CONSTRAINTS,
+        "scaling": [StrOptions({"robust", "quantile"})],
+        "n_neighbors": [Interval(Integral, 0, None, closed="left")],
+        "gaussian_hint": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        masking="dynamic",
+        mask_rate=0.3,
+        scaling="robust",
+        d_model=48,
+        n_heads=4,
+        n_layers=1,
+        n_neighbors=5,
+        gaussian_hint=True,
+        max_epochs="auto",
+        batch_size="auto",
+        learning_rate=1e-3,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=50,
+        extrapolate=False,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        missing_values=np.nan,
+        categorical_features=None,
+        add_indicator=False,
+        keep_empty_features=False,
+    ):
+        super().__init__(
+            missing_values=missing_values,
+            categorical_features=categorical_features,
+            add_indicator=add_indicator,
+            keep_empty_features=keep_empty_features,
+        )
+        self.masking = masking
+        self.mask_rate = mask_rate
+        self.scaling = scaling
+        self.d_model = d_model
+        self.n_heads = n_heads
+        self.n_layers = n_layers
+        self.n_neighbors = n_neighbors
+        self.gaussian_hint = gaussian_hint
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.extrapolate = extrapolate
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, y=None, *, on_epoch=None):
+        """Train the network on dynamically (or statically) masked observed cells of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Numeric input, or a DataFrame with columns of any kind; cells equal to
+            ``missing_values`` are missing.
+        y : None
+            Ignored; present for API consistency.
+        on_epoch : callable, optional
+            Called after every epoch as ``on_epoch(epoch, training_loss, validation_mse)``, with
+            ``validation_mse`` None without early stopping; the command line draws its progress
+            bar with it. Replaces the ``verbose`` printout when given.
+
+        Returns
+        -------
+        self : object
+            The fitted imputer.
+        """
+        return super().fit(X, y, on_epoch=on_epoch)
+
+    def _fit_columns(self, columns, kinds, on_epoch=None):
+        seed = self._start_fit()
+        self.encoder_ = TableEncoder(kinds, self.scaling, seed).fit(columns)
+        values, observed = self._to_model_space(columns)
+        max_epochs, batch_size = table_budget(len(values), self.max_epochs, self.batch_size)
+        config = TrainingConfig(
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            learning_rate=self.learning_rate,
+            masking=self.masking,
+            mask_rate=self.mask_rate,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            n_iter_no_change=self.n_iter_no_change,
+        )
+        cardinalities = tuple(self.encoder_.cardinalities)
+        numeric = torch.tensor(
+            [c == 0 for c in cardinalities], dtype=torch.bool, device=self.device_
+        )
+        with self._seeded(seed) as generator:
+            network = CellTransformer(
+                CellConfig(
+                    n_features=len(kinds),
+                    d_model=self.d_model,
+                    n_heads=self.n_heads,
+                    n_layers=self.n_layers,
+                    d_ff=4 * self.d_model,
+                    cardinalities=cardinalities,
+                )
+            ).to(self.device_)
+            # The shares of both hints are set on the held-out cells, so they need early stopping.
+            self.neighbour_hint_ = None
+            if self.n_neighbors and self.early_stopping:
+                capacity = min(len(values), MAX_REFERENCE_ROWS)
+                self.neighbour_hint_ = NeighbourHint(self.n_neighbors, numeric, capacity)
+            self.gaussian_hint_ = (
+                GaussianHint(numeric) if self.gaussian_hint and self.early_stopping else None
+            )
+            history = train(
+                network,
+                values,
+                observed,
+                config,
+                generator,
+                on_epoch or (epoch_printer("validation MSE") if self.verbose else None),
+                self.neighbour_hint_,
+                self.gaussian_hint_,
+            )
+        self._keep_network(network, history)
+
+    def _to_model_space(self, columns):
+        """Encoded values (0 where not visible) and the visible cells, as tensors on ``device_``.
+
+        Values beyond ``MODEL_SPACE_LIMIT`` (far tails, numbers near the float limit) are clipped
+        to it, so that the network's float32 arithmetic stays finite.
+        """
+        values, visible = self.encoder_.transform(columns)
+        clipped = np.clip(values, -MODEL_SPACE_LIMIT, MODEL_SPACE_LIMIT)
+        return (
+            torch.as_tensor(clipped, dtype=torch.float32, device=self.device_),
+            torch.as_tensor(visible, device=self.device_),
+        )
+
+    def _impute_columns(self, columns):
+        values, visible = self._to_model_space(columns)
+        gaps = (~visible).any(dim=1)  # rows without a gap need no prediction
+        predicted = torch.zeros_like(values)
+        if gaps.any():
+            hints = self.neighbour_hint_, self.gaussian_hint_
+            predicted[gaps] = predict(self.model_, values[gaps], visible[gaps], *hints)
+        return self.encoder_.inverse_transform(
+            predicted.cpu().numpy().astype(np.float64), like=columns, extrapolate=self.extrapolate
+        )
+
+    def _export_state(self):
+        state = super()._export_state()
+        # absent when no column had an observed value: nothing was trained
+        if hasattr(self, "model_"):
+            neighbours, gaussian = self.neighbour_hint_, self.gaussian_hint_
+            settings = {
+                "n_neighbors": neighbours.n_neighbors if neighbours is not None else 0,
+                "reference_rows": len(neighbours.values) if neighbours is not None else 0,
+                "gaussian_hint": gaussian is not None,
+            }
+            arrays = {
+                **(neighbours.state() if neighbours else {}),
+                **(gaussian.state() if gaussian else {}),
+            }
+            state.update(self._export_network(settings, arrays))
+        return state
+
+    def _import_state(self, state):
+        state = dict(state)
+        super()._import_state(state)
+        self.neighbour_hint_ = self.gaussian_hint_ = None
+        if "model_config" not in state:
+            return
+        stored = dict(state["model_config"])
+        settings = {name: stored.pop(name, None) for name in HINT_SETTINGS}
+        names = [*NeighbourHint.STATE, *GaussianHint.STATE]
+        arrays = {name: state.pop(f"model.{name}") for name in names if f"model.{name}" in state}
+        self._import_network(
+            {**state, "model_config": stored}, lambda config: CellTransformer(CellConfig(**config))
+        )
+        numeric = ~self.model_.categorical
+        if settings["n_neighbors"]:
+            self.neighbour_hint_ = NeighbourHint.from_state(
+                settings["n_neighbors"], numeric, arrays
+            )
+        if settings["gaussian_hint"]:
+            self.gaussian_hint_ = GaussianHint.from_state(numeric, arrays)

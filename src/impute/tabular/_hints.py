@@ -1,0 +1,355 @@
+"""Two corrections the table imputer blends into the network's numeric fills, after training.
+
+Attention reads one row at a time. Rows like a row carry evidence that its own columns do not
+(what nearest-neighbour imputers use), and some tables are close to linear, which the network
+learns slowly from a few hundred rows. So two components are fitted beside the trained network:
+
+- ``NeighbourHint`` keeps up to 4,096 training rows with the network's error on each of their
+  numeric cells, measured with that cell hidden, and corrects a gap's fill by the mean error in
+  its column over the row's nearest kept rows. The errors are averaged, not the rows' values:
+  the neighbours of a row beyond the observed range are all on one side of it, and their mean
+  would pull its fill back inside; their errors carry what the network gets wrong near the row
+  without that pull.
+- ``GaussianHint`` is a multivariate normal fitted to the training rows' numeric cells by
+  expectation-maximisation; a gap's conditional mean given the numeric cells its row shows is
+  the best linear fill of any pattern of gaps.
+
+``blend`` mixes them into the network's fills in a share per column, each share at least 0 and
+the two adding up to at most 1, fitted by least squares on the held-out cells (``fit_shares``),
+so a column takes the network, the neighbours, the linear fill or a mix, whichever the held-out
+cells favour. Categorical fills come from the network alone.
+
+Shapes: B rows, F columns, R kept rows, M candidate neighbours.
+"""
+
+import torch
+
+from ._normal import conditional, fit_normal
+
+# query rows x kept rows per distance matrix, so that it stays in cache
+DISTANCE_CHUNK_CELLS = 2**20
+# nearest rows searched per neighbour wanted, so most columns find k that observe them
+CANDIDATES_PER_NEIGHBOR = 4
+# passes over the kept rows that measure the network's errors: F passes would cost F² per row
+ERROR_PASSES = 16
+# training rows the normal distribution is fitted to: EM solves one system per row
+NORMAL_ROWS = 4096
+PREDICT_BATCH_ROWS = 1024  # rows per network pass without gradients
+
+
+def row_batches(n_rows):
+    """Row slices of ``PREDICT_BATCH_ROWS`` for running the network without gradients."""
+    return [
+        slice(start, start + PREDICT_BATCH_ROWS) for start in range(0, n_rows, PREDICT_BATCH_ROWS)
+    ]
+
+
+class _StoredArrays:
+    """A hint's arrays, named as model files store them (``STATE``), in ``_arrays``' order."""
+
+    STATE = ()
+
+    def _arrays(self):
+        raise NotImplementedError
+
+    def state(self):
+        """The arrays as NumPy arrays, by name."""
+        return {name: array.cpu().numpy() for name, array in zip(self.STATE, self._arrays())}
+
+    def _load(self, state):
+        for array, name in zip(self._arrays(), self.STATE):
+            array.copy_(torch.as_tensor(state[name]))
+        return self
+
+
+class NeighbourHint(_StoredArrays):
+    """The network's mean error on the nearest kept training rows, per numeric cell.
+
+    Parameters
+    ----------
+    n_neighbors : int
+        Kept rows averaged per cell.
+    numeric : BoolTensor (F,)
+        The numeric columns; categorical ones get no correction and do not count in distances.
+    capacity : int
+        How many training rows are kept.
+    """
+
+    STATE = (
+        "reference_values",
+        "reference_observed",
+        "reference_error",
+        "hint_share",
+    )  # names in model files
+
+    def __init__(self, n_neighbors, numeric, capacity):
+        self.n_neighbors = n_neighbors
+        self.numeric = numeric
+        f = len(numeric)
+        self.values = torch.zeros(capacity, f, device=numeric.device)  # (R, F) scaled values
+        self.observed = torch.zeros(capacity, f, dtype=torch.bool, device=numeric.device)  # (R, F)
+        # (R, F) value - network's fill
+        self.errors = torch.zeros(capacity, f, device=numeric.device)
+        # (F,) of the correction in each column's fill
+        self.share = torch.zeros(f, device=numeric.device)
+
+    def remember(self, values, observed, generator):
+        """Keep up to ``capacity`` training rows, drawn with ``generator`` when there are more.
+
+        Returns (N,) each training row's position among the kept rows, -1 for rows not kept, so
+        that a held-out row is never its own neighbour (its held-out cells are among the kept).
+        """
+        n, capacity = len(values), len(self.values)
+        kept = torch.arange(n, device=values.device)
+        if n > capacity:
+            kept = (
+                torch.randperm(n, device=values.device, generator=generator)[:capacity]
+                .sort()
+                .values
+            )
+        self.values.copy_(values[kept])
+        self.observed.copy_(observed[kept])
+        positions = torch.full((n,), -1, dtype=torch.long, device=values.device)
+        return positions.index_copy_(0, kept, torch.arange(len(kept), device=values.device))
+
+    def measure_errors(self, network):
+        """Set ``errors``: each kept numeric value minus the ``network``'s prediction of it with
+        the cell hidden (0 where not observed).
+
+        Each numeric cell is hidden in one of ``min(numeric columns, ERROR_PASSES)`` passes over
+        the kept rows, the columns taking turns by row, so that a table of up to
+        ``ERROR_PASSES`` numeric columns hides one cell at a time and a wider one hides about 1
+        in ``ERROR_PASSES`` of a row's cells at once, as its gaps would be, at a cost that does
+        not grow with its width. The network has trained on these cells, so its errors on them
+        run smaller than on cells it never saw; the held-out cells then measure how much of
+        their mean each column's fill takes.
+        """
+        passes = min(int(self.numeric.sum()), ERROR_PASSES)
+        if not passes:
+            return  # no numeric column: the errors stay 0
+        network.eval()
+        values, observed = self.values, self.observed
+        rows = torch.arange(len(values), device=values.device)  # (R,)
+        # (R, F) the pass that hides each cell
+        turn = (rows[:, None] + self.numeric.cumsum(0) - 1) % passes
+        hideable = observed & self.numeric  # (R, F)
+        errors = torch.zeros_like(values)
+        with torch.inference_mode():
+            for part in row_batches(len(values)):
+                for p in range(passes):
+                    hidden = hideable[part] & (turn[part] == p)  # (B, F)
+                    predicted = network(values[part], observed[part] & ~hidden, hidden)[0]  # (B, F)
+                    errors[part] = torch.where(hidden, values[part] - predicted, errors[part])
+        self.errors.copy_(errors)
+
+    def __call__(self, values, visible, exclude=None):
+        """Per numeric cell (B, F), the mean ``errors`` of the ``n_neighbors`` nearest kept rows
+        that observe it, 0 where none does; ``exclude`` (B,) is each row's own position among
+        them (-1: none), never a neighbour.
+
+        Distance is the mean squared difference over the numeric columns both rows show, as in
+        ``KNNImputer``.
+        """
+        seen = (self.observed & self.numeric).float()  # (R, F)
+        r = self.values * seen  # (R, F)
+        # x² + r² - 2xr summed over the shared columns comes out of one product with this: each
+        # extra pass over a (B, R) matrix costs about as much as the product itself.
+        reference = torch.cat([seen, r.square(), -2 * r], 1).T  # (3F, R)
+        # rows per chunk, so that its (rows, R) matrices stay in cache
+        size = max(1, DISTANCE_CHUNK_CELLS // len(r))
+        chunks = [slice(start, start + size) for start in range(0, len(values), size)]
+        parts = [
+            self._chunk(
+                values[rows],
+                visible[rows],
+                seen,
+                reference,
+                None if exclude is None else exclude[rows],
+            )
+            for rows in chunks
+        ]
+        return torch.cat(parts)
+
+    def _chunk(self, values, visible, seen, reference, exclude):
+        """The correction for a few rows (B, F), given ``seen`` (R, F) and ``reference`` (3F, R)."""
+        k = self.n_neighbors
+        query = (visible & self.numeric).float()  # (B, F)
+        x = values * query  # (B, F)
+        squares = torch.cat([x.square(), query, x], 1) @ reference  # (B, R)
+        # (B, R); 0 / 0: nothing shared
+        distance = (squares / (query @ seen.T)).nan_to_num_(nan=float("inf"))
+        if exclude is not None:
+            # (B, R)
+            own = torch.arange(distance.shape[1], device=values.device) == exclude[:, None]
+            distance = distance.masked_fill(own, float("inf"))
+        candidates = min(CANDIDATES_PER_NEIGHBOR * k, distance.shape[1])
+        near, rows = distance.topk(candidates, dim=1, largest=False)  # (B, M)
+        present = self.observed[rows] & self.numeric & near.isfinite()[..., None]  # (B, M, F)
+        use = present & (present.cumsum(1) <= k)  # the first k candidates observing each column
+        count = use.sum(1)  # (B, F)
+        return (use * self.errors[rows]).sum(1) / count.clamp(min=1)  # (B, F)
+
+    def _arrays(self):
+        return self.values, self.observed, self.errors, self.share
+
+    @classmethod
+    def from_state(cls, n_neighbors, numeric, state):
+        """Rebuild what ``state()`` returned, on the device of ``numeric``."""
+        return cls(n_neighbors, numeric, len(state["reference_values"]))._load(state)
+
+
+class GaussianHint(_StoredArrays):
+    """Each cell's conditional mean under a normal distribution fitted to the training rows.
+
+    Parameters
+    ----------
+    numeric : BoolTensor (F,)
+        The numeric columns; only they are fitted and conditioned on.
+    """
+
+    STATE = ("normal_mean", "normal_covariance", "gaussian_share")  # names in model files
+
+    def __init__(self, numeric):
+        self.numeric = numeric
+        f = len(numeric)
+        self.mean = torch.zeros(f, device=numeric.device)  # (F,) of the numeric columns, scaled
+        self.covariance = torch.eye(f, device=numeric.device)  # (F, F)
+        # (F,) of the conditional mean in each column's fill
+        self.share = torch.zeros(f, device=numeric.device)
+
+    def fit(self, values, observed, generator):
+        """Fit to the numeric ``observed`` cells of up to ``NORMAL_ROWS`` rows of ``values``
+        (drawn with ``generator`` when there are more); kept in single precision."""
+        rows = torch.arange(len(values), device=values.device)
+        if len(rows) > NORMAL_ROWS:
+            rows = torch.randperm(len(rows), device=values.device, generator=generator)[
+                :NORMAL_ROWS
+            ]
+        mean, covariance = fit_normal(values[rows], observed[rows] & self.numeric)
+        self.mean.copy_(mean)
+        self.covariance.copy_(covariance)
+
+    def __call__(self, values, visible):
+        """Per cell (B, F), its conditional mean given the numeric cells its row shows."""
+        return conditional(values, visible & self.numeric, self.mean, self.covariance)
+
+    def _arrays(self):
+        return self.mean, self.covariance, self.share
+
+    @classmethod
+    def from_state(cls, numeric, state):
+        """Rebuild what ``state()`` returned, on the device of ``numeric``."""
+        return cls(numeric)._load(state)
+
+
+def blend(numeric, values, visible, neighbours=None, gaussian=None):
+    """The network's numeric fills (B, F) corrected by the neighbours' errors and mixed with the
+    conditional means, in each column's shares (all 0 until ``fit_shares`` sets them)."""
+    mixed = numeric
+    if neighbours is not None and neighbours.share.any():
+        mixed = mixed + neighbours.share * neighbours(values, visible)  # (B, F)
+    if gaussian is not None and gaussian.share.any():
+        mixed = mixed + gaussian.share * (gaussian(values, visible) - numeric)
+    return mixed  # (B, F)
+
+
+def best_mix(error, first, second):
+    """Shares ``(a, b)`` per column, each (F,), that minimise ``|error - a * first - b * second|²``
+    over the rows, with ``a, b >= 0`` and ``a + b <= 1``; all three are (N, F).
+
+    The optimum of this small quadratic lies on one of the triangle's parts: its inside (the
+    unconstrained solution), an edge, or a corner. Every candidate is scored and the best
+    feasible one kept, exactly and for all columns at once.
+    """
+    g11, g22, g12 = (
+        (first * first).sum(0),
+        (second * second).sum(0),
+        (first * second).sum(0),
+    )  # (F,)
+    r1, r2 = (error * first).sum(0), (error * second).sum(0)  # (F,)
+    tiny = 1e-12
+    determinant = g11 * g22 - g12 * g12
+    along = g11 - 2 * g12 + g22  # |first - second|² per column
+    zero, one = torch.zeros_like(g11), torch.ones_like(g11)
+    a_edge = (r1 - r2 - g12 + g22) / along.clamp(min=tiny)  # on a + b = 1
+    inside = determinant.clamp(min=tiny)
+    candidates = torch.stack(
+        [
+            torch.stack([(r1 * g22 - r2 * g12) / inside, (r2 * g11 - r1 * g12) / inside]),
+            torch.stack([r1 / g11.clamp(min=tiny), zero]),
+            torch.stack([zero, r2 / g22.clamp(min=tiny)]),
+            torch.stack([a_edge, 1 - a_edge]),
+            torch.stack([zero, zero]),
+            torch.stack([one, zero]),
+            torch.stack([zero, one]),
+        ]
+    )  # (7, 2, F)
+    a, b = candidates[:, 0], candidates[:, 1]  # (7, F)
+    feasible = (a >= 0) & (b >= 0) & (a + b <= 1 + 1e-6)  # float32 rounding on the edge a + b = 1
+    feasible[0] &= determinant > tiny  # the inside exists only when the two directions differ
+    # (7, F), |error|² left out
+    cost = a * a * g11 + 2 * a * b * g12 + b * b * g22 - 2 * (a * r1 + b * r2)
+    best = cost.masked_fill(~feasible, float("inf")).argmin(0)  # (F,)
+    a = a.gather(0, best[None])[0]
+    return a, torch.minimum(b.gather(0, best[None])[0], 1 - a)
+
+
+def fit_shares(network, values, visible, cells, positions, neighbours=None, gaussian=None):
+    """Set each numeric column's share of the neighbours' correction and of the conditional
+    mean: the blend that best fills the held-out ``cells`` (N, F) from ``visible`` (N, F), by
+    least squares (``best_mix``).
+
+    The network and the two hints fill the same cells from different evidence (the row's other
+    columns, rows like it, linear relations between the columns), so their errors partly
+    cancel; the held-out cells say by how much, per column. ``positions`` (N,) keeps each row
+    from being its own neighbour.
+    """
+    network.eval()
+    batches = row_batches(len(values))
+    with torch.inference_mode():
+        fills = torch.cat(
+            [network(values[part], visible[part], cells[part])[0] for part in batches]
+        )  # (N, F)
+        to_neighbours = torch.zeros_like(fills)
+        if neighbours is not None:
+            to_neighbours = torch.cat(
+                [neighbours(values[part], visible[part], positions[part]) for part in batches]
+            )
+        to_gaussian = torch.zeros_like(fills)
+        if gaussian is not None:
+            to_gaussian = gaussian(values, visible) - fills  # solved in chunks of its own size
+    scored = (cells & ~network.categorical).float()  # categorical fills are never blended
+    shares = best_mix((values - fills) * scored, to_neighbours * scored, to_gaussian * scored)
+    for hint, share in zip((neighbours, gaussian), shares):
+        if hint is not None:
+            hint.share.copy_(share)
+
+
+def fit_hints(
+    network, values, observed, train_observed, held_out, generator, neighbours=None, gaussian=None
+):
+    """Fit the hints beside a trained ``network`` and set their shares on the held-out cells.
+
+    ``values`` and ``observed`` (N, F) are the training rows; ``train_observed`` (N, F) leaves
+    out the ``held_out`` cells (N, F), which measure the shares. The kept rows and the normal
+    that fills gaps then see every observed cell, as the neighbour search sees every row.
+    """
+    rows = held_out.any(dim=1).nonzero().squeeze(1)
+    positions = torch.full((len(values),), -1, dtype=torch.long, device=values.device)
+    if neighbours is not None:
+        positions = neighbours.remember(values, observed, generator)  # (N,)
+        neighbours.measure_errors(network)
+    if gaussian is not None:
+        # blind to the held-out cells, which measure it
+        gaussian.fit(values, train_observed, generator)
+    fit_shares(
+        network,
+        values[rows],
+        train_observed[rows],
+        held_out[rows],
+        positions[rows],
+        neighbours,
+        gaussian,
+    )
+    if gaussian is not None:
+        gaussian.fit(values, observed, generator)

@@ -1,0 +1,136 @@
+"""The Gaussian hint: each gap's conditional mean under a normal fitted to the training rows."""
+
+import numpy as np
+import torch
+from support import hide
+
+from impute import TransformerImputer
+from impute.tabular import GaussianHint
+from impute.tabular._hints import best_mix
+from impute.tabular._normal import conditional, fit_normal
+
+
+def correlated_sample(n_rows, seed=0):
+    rng = np.random.default_rng(seed)
+    mean = np.array([1.0, -2.0, 0.5, 3.0])
+    root = rng.normal(size=(4, 4))
+    covariance = root @ root.T + 0.1 * np.eye(4)
+    return rng.multivariate_normal(mean, covariance, size=n_rows), mean, covariance
+
+
+def test_the_fill_is_the_textbook_conditional_mean_and_visible_cells_are_kept():
+    _, mean, covariance = correlated_sample(1)
+    x = np.array([[0.3, np.nan, 2.0, np.nan], [np.nan, np.nan, np.nan, 1.0]])
+    visible = ~np.isnan(x)
+    filled = conditional(
+        torch.tensor(np.nan_to_num(x)),
+        torch.tensor(visible),
+        torch.tensor(mean),
+        torch.tensor(covariance),
+    ).numpy()
+    for row, shown in zip(range(len(x)), visible):
+        o, m = shown, ~shown
+        expected = mean[m] + covariance[np.ix_(m, o)] @ np.linalg.solve(
+            covariance[np.ix_(o, o)], x[row, o] - mean[o]
+        )
+        np.testing.assert_allclose(filled[row, m], expected, rtol=1e-10)
+        np.testing.assert_array_equal(filled[row, o], x[row, o])
+
+
+def test_em_recovers_the_mean_and_covariance_from_rows_with_gaps():
+    X, mean, covariance = correlated_sample(4000)
+    X_missing, _ = hide(X, 0.3, seed=0)
+    fitted_mean, fitted_covariance = fit_normal(
+        torch.tensor(np.nan_to_num(X_missing)), torch.tensor(~np.isnan(X_missing))
+    )
+    np.testing.assert_allclose(fitted_mean.numpy(), mean, atol=0.1)
+    np.testing.assert_allclose(
+        fitted_covariance.numpy(), covariance, atol=0.1 * np.abs(covariance).max()
+    )
+
+
+def test_the_fill_does_not_depend_on_how_many_rows_are_solved_at_once(monkeypatch):
+    X, mean, covariance = correlated_sample(50)
+    X_missing, _ = hide(X, 0.4, seed=2)
+    args = (
+        torch.tensor(np.nan_to_num(X_missing)),
+        torch.tensor(~np.isnan(X_missing)),
+        torch.tensor(mean),
+        torch.tensor(covariance),
+    )
+    whole = conditional(*args)
+    monkeypatch.setattr(
+        "impute.tabular._normal.SOLVE_CELLS", 7 * 16
+    )  # chunks of 7 rows, the last one short
+    torch.testing.assert_close(conditional(*args), whole)
+
+
+def test_the_shares_are_the_best_blend_within_the_triangle():
+    rng = np.random.default_rng(0)
+    first, second = torch.tensor(rng.normal(size=(2, 200, 5)))
+    truth = torch.tensor(
+        [[0.3, 0.6], [1.2, -0.4], [-0.5, -0.5], [0.0, 0.0], [0.5, 0.9]]
+    )  # (F, 2), some outside it
+    error = (
+        first * truth[:, 0] + second * truth[:, 1] + 0.1 * torch.tensor(rng.normal(size=(200, 5)))
+    )
+    a, b = best_mix(error, first, second)
+    grid = torch.linspace(0, 1, 201, dtype=torch.float64)
+    ga, gb = torch.meshgrid(grid, grid, indexing="ij")
+    inside = ga + gb <= 1
+    for j in range(5):
+        assert a[j] >= 0 and b[j] >= 0 and a[j] + b[j] <= 1 + 1e-9
+        cost = ((error[:, j] - a[j] * first[:, j] - b[j] * second[:, j]) ** 2).sum()
+        residuals = (
+            error[:, j, None, None] - ga * first[:, j, None, None] - gb * second[:, j, None, None]
+        )
+        grid_best = (residuals**2).sum(0)[inside].min()
+        assert cost <= grid_best + 1e-9
+    np.testing.assert_allclose([a[0], b[0]], [0.3, 0.6], atol=0.05)  # inside: found as is
+
+
+def test_categorical_columns_neither_shape_the_normal_nor_are_conditioned_on():
+    hint = GaussianHint(numeric=torch.tensor([True, False, True]))
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=300)
+    values = torch.tensor(
+        np.column_stack([a, rng.integers(3, size=300), 2 * a]), dtype=torch.float32
+    )
+    observed = torch.ones_like(values, dtype=torch.bool)
+    hint.fit(values, observed, torch.Generator().manual_seed(0))
+    assert hint.covariance[1, 0] == 0 and hint.covariance[1, 2] == 0
+    visible = observed.clone()
+    visible[:, 2] = False
+    changed = values.clone()
+    changed[:, 1] = 2 - changed[:, 1]  # other categories, same numbers
+    torch.testing.assert_close(hint(values, visible), hint(changed, visible))
+    np.testing.assert_allclose(hint(values, visible)[:, 2].numpy(), 2 * a, rtol=1e-3, atol=1e-3)
+
+
+def test_on_a_linear_table_the_conditional_mean_takes_most_of_the_fill_and_lowers_the_error():
+    rng = np.random.default_rng(0)
+    factors = rng.normal(size=(400, 2))
+    X = factors @ rng.normal(size=(2, 6)) + 0.05 * rng.normal(size=(400, 6))
+    X_missing, hidden = hide(X, 0.3, seed=0)
+
+    def fitted(gaussian_hint):
+        imputer = TransformerImputer(
+            d_model=16, n_heads=2, max_epochs=10, gaussian_hint=gaussian_hint, random_state=0
+        )
+        return imputer, np.sqrt(np.mean((imputer.fit_transform(X_missing) - X)[hidden] ** 2))
+
+    with_hint, error = fitted(True)
+    neighbours, gaussian = with_hint.neighbour_hint_, with_hint.gaussian_hint_
+    assert (gaussian.share > 0.5).all()
+    assert (neighbours.share + gaussian.share <= 1 + 1e-6).all()
+    assert error < 0.8 * fitted(False)[1]
+
+
+def test_without_held_out_cells_no_normal_is_fitted():
+    X_missing, _ = hide(correlated_sample(200)[0], 0.3, seed=0)
+    imputer = TransformerImputer(
+        d_model=16, n_heads=2, max_epochs=3, early_stopping=False, random_state=0
+    )
+    imputer.fit(X_missing)
+    assert imputer.gaussian_hint_ is None
+    assert not any("normal" in key for key in imputer._export_state())

@@ -3,13 +3,16 @@
 The table network stacks these across the columns of a row; the time-series network alternates
 them over the steps of each feature and over the features of each step. One block can finish
 only some of its tokens (``only``): every token is still a key and value of its attention, but
-the output projection and feed-forward part run for the tokens whose prediction is used.
+queries, the output projection and the feed-forward part run for the tokens whose prediction is
+used.
 
-Shapes: B sequences, T tokens each, D = ``d_model``, H heads, W tokens finished.
+Shapes: B sequences, T tokens each, D = ``d_model``, H heads, W tokens finished, at most Q of
+them in one sequence.
 """
 
 from dataclasses import dataclass
 
+import torch
 from torch import nn
 from torch.nn import functional as F
 
@@ -36,17 +39,35 @@ class SelfAttention(nn.Module):
 
     def forward(self, x, keep=None, only=None):
         """x: (B, T, D); keep: (B, T) tokens that may be attended to, or None for all; only:
-        ``(sequences, tokens)``, each (W,), the tokens whose output is wanted, or None for all.
-        Returns (B, T, D), or (W, D) with ``only``."""
-        b, t, d = x.shape
-        q, k, v = self.qkv(x).split(d, dim=2)  # 3 x (B, T, D)
-        heads = (b, t, self.n_heads, d // self.n_heads)
-        q, k, v = (z.view(heads).transpose(1, 2) for z in (q, k, v))  # (B, H, T, D/H)
+        ``(sequences, tokens)``, each (W,), sorted by sequence, the tokens whose output is
+        wanted, or None for all. Returns (B, T, D), or (W, D) with ``only``."""
+        b, _, d = x.shape
+        heads = (b, -1, self.n_heads, d // self.n_heads)
+        if only is None:
+            q, k, v = self.qkv(x).split(d, dim=2)  # 3 x (B, T, D)
+        else:
+            q, slots = self._queries(x, only)  # (B, Q, D), (W,)
+            weight, bias = self.qkv.weight[d:], self.qkv.bias[d:]  # keys and values only
+            k, v = F.linear(x, weight, bias).split(d, dim=2)  # 2 x (B, T, D)
+        q, k, v = (z.view(heads).transpose(1, 2) for z in (q, k, v))  # (B, H, T or Q, D/H)
         attend = None if keep is None else keep[:, None, None, :]  # (B, 1, 1, T)
         p = self.dropout if self.training else 0.0
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=attend, dropout_p=p)  # (B, H, T, D/H)
-        y = y.transpose(1, 2).reshape(b, t, d)  # (B, T, D)
-        return self.out(y if only is None else y[only])  # (B, T, D) or (W, D)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=attend, dropout_p=p)  # (B, H, ., D/H)
+        y = y.transpose(1, 2).reshape(b, -1, d)  # (B, T or Q, D)
+        return self.out(y if only is None else y[only[0], slots])  # (B, T, D) or (W, D)
+
+    def _queries(self, x, only):
+        """The queries of the wanted tokens only, packed to the left of each sequence and padded
+        with zeros to the longest: (B, Q, D), and each wanted token's slot (W,)."""
+        sequences, tokens = only
+        b, _, d = x.shape
+        counts = sequences.bincount(minlength=b)  # (B,)
+        first = counts.cumsum(0) - counts  # (B,) index in ``only`` of each sequence's first token
+        slots = torch.arange(len(sequences), device=x.device) - first[sequences]  # (W,)
+        wanted = F.linear(x[sequences, tokens], self.qkv.weight[:d], self.qkv.bias[:d])  # (W, D)
+        width = int(counts.max()) if len(sequences) else 0
+        q = x.new_zeros(b, width, d).index_put_((sequences, slots), wanted)  # (B, Q, D)
+        return q, slots
 
 
 class FeedForward(nn.Module):

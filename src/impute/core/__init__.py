@@ -33,7 +33,7 @@ from ._network_estimator import (
     NETWORK_PARAMETER_CONSTRAINTS,
     NetworkImputerMixin,
 )
-from ._output import as_array, in_output_container
+from ._output import as_array, in_output_container, wants_frame
 from ._training import (
     BestEpoch,
     TrainingConfig,
@@ -87,4 +87,5 @@ __all__ = [
     "table_budget",
     "text_values",
     "train_epochs",
+    "wants_frame",
 ]

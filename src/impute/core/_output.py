@@ -21,8 +21,12 @@ def as_array(frame):
     return frame.to_numpy(dtype=object)
 
 
+def wants_frame(estimator):
+    """Whether ``estimator``'s ``set_output`` (or scikit-learn's configuration) asks for a
+    DataFrame rather than the default ndarray."""
+    return _get_output_config("transform", estimator)["dense"] != "default"
+
+
 def in_output_container(estimator, frame):
     """``frame`` (a filled DataFrame) in the container ``estimator``'s ``set_output`` asks for."""
-    if _get_output_config("transform", estimator)["dense"] == "default":
-        return as_array(frame)
-    return frame
+    return frame if wants_frame(estimator) else as_array(frame)

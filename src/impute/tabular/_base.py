@@ -30,6 +30,7 @@ from ..core import (
     frame_column_kind,
     holds_real_numbers,
     in_output_container,
+    wants_frame,
 )
 from ._encoding import TableEncoder
 
@@ -72,14 +73,17 @@ class BaseImputer(TransformerMixin, BaseEstimator):
     columns) is validated as floats. A DataFrame with any other column (integers, booleans, text,
     ``category``, datetimes, nullable or Arrow floats), or any input when ``categorical_features``
     is set, is read column by column: each column gets a kind (``impute.core.frame_column_kind``)
-    and is filled as its dtype holds values (integers with integers, categories with labels).
+    and filled with values of its kind (categories with labels, datetimes with datetimes).
     ``set_output`` decides the container that comes back, as in scikit-learn: an ndarray by
-    default, a DataFrame with every column's dtype kept with ``transform="pandas"``.
+    default, in which numbers are floats as the NumPy path gives them; a DataFrame with every
+    column's dtype kept with ``transform="pandas"``, in which integer columns are filled with
+    rounded numbers.
 
     Subclasses implement ``_fit_columns(columns, kinds, **fit_params)`` and
-    ``_impute_columns(columns)``, which see only the modelled columns (pandas Series, NaN or NA
-    where missing) and return one Series per column; only the values at missing cells are used.
-    Neither is called when no column can be modelled.
+    ``_impute_columns(columns, as_floats)``, which see only the modelled columns (pandas Series,
+    NaN or NA where missing) and return one Series per column, numbers as float64 with
+    ``as_floats``; only the values at missing cells are used. Neither is called when no column
+    can be modelled.
     """
 
     _parameter_constraints: dict = {
@@ -239,8 +243,9 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             columns are appended. Columns passed through (identifiers) keep their gaps.
             ``set_output`` decides the container, as in scikit-learn: by default an ndarray
             (of floats when every output column holds numbers or flags, else of objects); with
-            ``set_output(transform="pandas")`` a DataFrame, every column's dtype kept. The filled
-            values are the same in both.
+            ``set_output(transform="pandas")`` a DataFrame, every column's dtype kept. The fills
+            are the same in both, but for integer columns: floats in the array, as the NumPy
+            path gives them, rounded in the DataFrame, as its integer dtype holds them.
         """
         check_is_fitted(self)
         if self.kinds_ is not None:
@@ -254,8 +259,12 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             ]
         modelled = self._modelled()
         if modelled and missing[:, modelled].any():
-            for j, decoded in zip(modelled, self._impute_columns([columns[j] for j in modelled])):
-                columns[j] = columns[j].where(~missing[:, j], decoded)
+            as_floats = not wants_frame(self)
+            decoded = self._impute_columns([columns[j] for j in modelled], as_floats)
+            for j, filled in zip(modelled, decoded):
+                if as_floats and is_numeric_dtype(filled.dtype):
+                    columns[j] = columns[j].astype(np.float64)
+                columns[j] = columns[j].where(~missing[:, j], filled)
         if self.keep_empty_features:
             for j in np.flatnonzero(self.empty_features_):
                 if self.kinds_ is None or is_numeric_dtype(columns[j].dtype):

@@ -4,9 +4,10 @@ import decimal
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from ._base import BaseImputer
-from ._encoding import TableEncoder, _plain, _with_dtype
+from ._encoding import TableEncoder, _plain, _with_dtype, numbers_like
 
 
 class MeanImputer(BaseImputer):
@@ -35,7 +36,8 @@ class MeanImputer(BaseImputer):
     ----------
     statistics_ : ndarray of shape (n_features_in_,)
         The value each column's gaps are filled with: the mean of its observed values (rounded
-        for integer columns), or the most frequent category for categorical and boolean ones;
+        where it fills a column of integers), or the most frequent category for categorical and
+        boolean ones;
         NaN for columns that are not filled. An object array when ``X`` was read column by
         column.
     empty_features_ : ndarray of shape (n_features_in_,), dtype=bool
@@ -74,21 +76,27 @@ class MeanImputer(BaseImputer):
                 if cardinality
                 else seen.mean()
             )
-        decoded = encoder.inverse_transform(fill, like=[column.iloc[:1] for column in columns])
+        like = [column.iloc[:1] for column in columns]
+        decoded = encoder.inverse_transform(fill, like, as_floats=True)
         statistics = np.full(
             self.n_features_in_, np.nan, dtype=float if self.kinds_ is None else object
         )
         statistics[self._modelled()] = [series.iloc[0] for series in decoded]
         self.statistics_ = statistics
 
-    def _impute_columns(self, columns):
-        return [
-            _with_dtype(
-                pd.Series(np.full(len(column), self.statistics_[j]), index=column.index),
-                column.dtype,
-            )
-            for j, column in zip(self._modelled(), columns)
-        ]
+    def _impute_columns(self, columns, as_floats=False):
+        filled = []
+        for j, column in zip(self._modelled(), columns):
+            value = self.statistics_[j]
+            if is_numeric_dtype(column.dtype) and not is_bool_dtype(column.dtype):
+                numbers = np.full(len(column), float(value))
+                kind = "float" if self.kinds_ is None else self.kinds_[j]
+                as_numbers = pd.Series(numbers, index=column.index)
+                filled.append(as_numbers if as_floats else numbers_like(numbers, kind, column))
+            else:
+                series = pd.Series(np.full(len(column), value), index=column.index)
+                filled.append(_with_dtype(series, column.dtype))
+        return filled
 
     def _export_state(self):
         statistics = (

@@ -205,17 +205,22 @@ class TableEncoder:
                 visible[:, j] = codes >= 0
         return values, visible
 
-    def inverse_transform(self, predicted, like, extrapolate=False):
+    def inverse_transform(self, predicted, like, extrapolate=False, as_floats=False):
         """Predictions (N, F) in model space as Series of each column's kind and dtype.
 
-        ``like`` are the input columns: their dtype, index and time zone are kept.
+        ``like`` are the input columns: their dtype, index and time zone are kept, so integer
+        columns are filled with rounded numbers. With ``as_floats``, columns of a numeric dtype
+        are filled with the numbers as predicted, as float64, for an array of floats.
         """
         decoded = list(like)
         numeric = self.numeric
         if numeric:
             numbers = self.scaler_.inverse_transform(predicted[:, numeric], extrapolate)
             for position, j in enumerate(numeric):
-                decoded[j] = self._numeric_series(numbers[:, position], j, like[j])
+                if as_floats and is_numeric_dtype(like[j].dtype):
+                    decoded[j] = pd.Series(numbers[:, position], index=like[j].index)
+                else:
+                    decoded[j] = self._numeric_series(numbers[:, position], j, like[j])
         for j, categories in enumerate(self.categories_):
             if categories is not None:
                 labels = np.asarray(categories, dtype=object)[predicted[:, j].astype(np.int64)]
@@ -239,14 +244,7 @@ class TableEncoder:
                 index=like.index,
                 dtype=object,
             )
-        if kind == "integer":
-            numbers = np.rint(numbers)
-        elif isinstance(like.dtype, pd.ArrowDtype) and pa.types.is_decimal(
-            like.dtype.pyarrow_dtype
-        ):
-            numbers = np.round(numbers, like.dtype.pyarrow_dtype.scale)
-        series = pd.Series(numbers, index=like.index)
-        return series.astype(like.dtype) if is_numeric_dtype(like.dtype) else series
+        return numbers_like(numbers, kind, like)
 
     def to_state(self):
         """Kinds, categories, time zones, decimal places and the scaler, as JSON values, arrays."""
@@ -273,6 +271,17 @@ class TableEncoder:
             }
         )
         return encoder
+
+
+def numbers_like(numbers, kind, like):
+    """Numbers as a Series of ``like``'s dtype: rounded for an integer column, to its scale for
+    an Arrow decimal one; as floats where ``like`` holds no numeric dtype."""
+    if kind == "integer":
+        numbers = np.rint(numbers)
+    elif isinstance(like.dtype, pd.ArrowDtype) and pa.types.is_decimal(like.dtype.pyarrow_dtype):
+        numbers = np.round(numbers, like.dtype.pyarrow_dtype.scale)
+    series = pd.Series(numbers, index=like.index)
+    return series.astype(like.dtype) if is_numeric_dtype(like.dtype) else series
 
 
 def _decimal_places(column):

@@ -321,16 +321,15 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
             torch.as_tensor(visible, device=self.device_),
         )
 
-    def _impute_columns(self, columns):
+    def _impute_columns(self, columns, as_floats=False):
         values, visible = self._to_model_space(columns)
         gaps = (~visible).any(dim=1)  # rows without a gap need no prediction
         predicted = torch.zeros_like(values)
         if gaps.any():
             hints = self.neighbour_hint_, self.gaussian_hint_
             predicted[gaps] = predict(self.model_, values[gaps], visible[gaps], *hints)
-        return self.encoder_.inverse_transform(
-            predicted.cpu().numpy().astype(np.float64), like=columns, extrapolate=self.extrapolate
-        )
+        predicted = predicted.cpu().numpy().astype(np.float64)
+        return self.encoder_.inverse_transform(predicted, columns, self.extrapolate, as_floats)
 
     def _export_state(self):
         state = super()._export_state()

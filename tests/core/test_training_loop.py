@@ -1,9 +1,14 @@
 """The training loop's shared parts: weight averaging and the optimizer."""
 
+import copy
+import subprocess
+import sys
+
 import pytest
 import torch
 
-from impute.core import WeightAverage, make_optimizer
+from impute.core import AdamW, WeightAverage
+from impute.core import _training as training
 
 
 def test_weight_average_forgets_fast_at_first_then_at_the_decay_rate():
@@ -20,23 +25,59 @@ def test_weight_average_forgets_fast_at_first_then_at_the_decay_rate():
     assert model.weight.item() == 4.0  # the followed model is left alone
 
 
-def test_optimizer_falls_back_to_plain_adamw_where_torch_has_no_fused_kernel(monkeypatch):
-    adamw = torch.optim.AdamW
+@pytest.mark.parametrize("fused", [True, False])
+def test_adamw_takes_the_same_steps_as_torchs_optimizer_class(fused):
+    torch.manual_seed(0)
+    ours = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.GELU(), torch.nn.Linear(16, 3))
+    theirs = copy.deepcopy(ours)
+    optimizers = (
+        AdamW(ours.parameters(), 1e-3, fused=fused),
+        torch.optim.AdamW(theirs.parameters(), lr=1e-3, fused=fused or None),
+    )
+    for _ in range(10):
+        x = torch.randn(32, 8)
+        for model, optimizer in zip((ours, theirs), optimizers):
+            optimizer.zero_grad(set_to_none=True)
+            model(x).square().mean().backward()
+            optimizer.step()
+    assert all(torch.equal(a, b) for a, b in zip(ours.parameters(), theirs.parameters()))
 
-    def refusing_fused(params, lr, fused=None):
+
+def test_adamw_falls_back_to_the_plain_update_where_torch_has_no_fused_kernel(monkeypatch):
+    update = training.adamw
+
+    def no_fused_kernel(*args, fused=None, **kwargs):
         if fused:
+            for step in args[5]:
+                step += 1  # torch counts the step before it finds no kernel
             raise RuntimeError(
-                "`fused=True` requires all the params to be CUDA, floating point Tensors"
+                "Could not run 'aten::_fused_adamw_' with arguments from the 'CPU' backend"
             )
-        return adamw(params, lr=lr)
+        return update(*args, **kwargs)
 
-    model = torch.nn.Linear(2, 1)
-    cpu_kernel = tuple(int(part) for part in torch.__version__.split(".")[:2]) >= (
-        2,
-        4,
-    )  # torch added it in 2.4
-    assert make_optimizer(model, 1e-3).defaults["fused"] == cpu_kernel
-    monkeypatch.setattr(torch.optim, "AdamW", refusing_fused)
-    optimizer = make_optimizer(model, 1e-3)
-    assert not optimizer.defaults["fused"]
-    assert optimizer.defaults["lr"] == 1e-3
+    monkeypatch.setattr(training, "adamw", no_fused_kernel)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 2)
+    plain = copy.deepcopy(model)
+    optimizers = AdamW(model.parameters(), 1e-2, fused=True), AdamW(plain.parameters(), 1e-2)
+    for _ in range(3):
+        x = torch.randn(8, 4)
+        for m, optimizer in zip((model, plain), optimizers):
+            optimizer.zero_grad()
+            m(x).sum().backward()
+            optimizer.step()
+    assert not optimizers[0].fused
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), plain.parameters()))
+
+
+def test_a_fit_does_not_import_torchs_compiler():
+    """torch's optimizer classes import torch._dynamo on first use, about a second a process."""
+    code = (
+        "import sys, numpy as np; from impute import TransformerImputer; "
+        "X = np.random.default_rng(0).normal(size=(60, 3)); X[::4, 1] = np.nan; "
+        "TransformerImputer(max_epochs=2).fit_transform(X); print('torch._dynamo' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

@@ -40,6 +40,7 @@ def test_trained_model_holds_the_averaged_weights_that_scored_best():
     values = torch.as_tensor(X_missing, dtype=torch.float32).nan_to_num(0.0)
     config = TrainingConfig(
         max_epochs=200,
+        steps_per_epoch=10,
         batch_size=32,
         learning_rate=1e-2,
         masking="dynamic",

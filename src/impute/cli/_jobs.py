@@ -70,6 +70,7 @@ def fit_file(
     sep=None,
     encoding="utf-8",
     max_rows=FIT_MAX_ROWS,
+    budget="fast",
     max_epochs="auto",
     device="auto",
     seed=0,
@@ -108,6 +109,7 @@ def fit_file(
             na_values=na_values,
             sep=sep,
             encoding=encoding,
+            budget=budget,
             max_epochs=max_epochs,
             device=device,
             seed=seed,
@@ -126,7 +128,13 @@ def fit_file(
     )
     forced = [name for name in categorical if name in schema.modelled]
     imputer = make_imputer(
-        method, max_epochs=max_epochs, device=device, seed=seed, categorical=forced, params=params
+        method,
+        budget=budget,
+        max_epochs=max_epochs,
+        device=device,
+        seed=seed,
+        categorical=forced,
+        params=params,
     )
     summary = fit_frame(
         imputer,
@@ -236,6 +244,7 @@ def evaluate_file(
     sep=None,
     encoding="utf-8",
     max_rows=EVALUATE_MAX_ROWS,
+    budget="fast",
     max_epochs="auto",
     device="auto",
     params=None,
@@ -276,6 +285,7 @@ def evaluate_file(
         for method in methods:
             imputer = make_imputer(
                 method,
+                budget=budget,
                 max_epochs=max_epochs,
                 device=device,
                 seed=seed,

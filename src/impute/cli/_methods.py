@@ -15,6 +15,7 @@ TRAINED = ("dynamic", "static")  # the methods with a network, whose parameters 
 NOT_PARAMS = {  # estimator parameters that the file jobs fix, and why
     "masking": "is set with --method",
     "max_epochs": "is set with --max-epochs",
+    "budget": "is set with --budget",
     "device": "is set with --device",
     "random_state": "is set with --seed",
     "categorical_features": "is set with --categorical",
@@ -42,6 +43,7 @@ def make_imputer(
     *,
     time_column=None,
     id_column=None,
+    budget="fast",
     max_epochs="auto",
     device="auto",
     seed=0,
@@ -64,7 +66,9 @@ def make_imputer(
         if time_column is not None:
             return SeriesBaselineImputer(method, time_column=time_column, id_column=id_column)
         return MeanImputer(categorical_features=list(categorical) or None)
-    trained = dict(masking=method, max_epochs=max_epochs, device=device, random_state=seed)
+    trained = dict(
+        masking=method, budget=budget, max_epochs=max_epochs, device=device, random_state=seed
+    )
     if time_column is not None:
         imputer = TimeSeriesImputer(**trained, time_column=time_column, id_column=id_column)
     else:

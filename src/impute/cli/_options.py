@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import plots
-from ..core import NA_VALUES, resolve_device
+from ..core import BUDGETS, NA_VALUES, resolve_device
 from ..io import STDOUT
 from ._methods import check_params, methods_for, parse_params
 
@@ -69,13 +69,20 @@ Categorical = Annotated[
         help="Comma-separated columns to model as categories even if they hold numbers (codes)."
     ),
 ]
+Budget = Annotated[
+    str,
+    typer.Option(
+        help="How long the network trains: fast, thorough (six times as long, for the last "
+        "fraction of accuracy), or a multiple of fast such as 2."
+    ),
+]
 MaxEpochs = Annotated[
     int | None,
     typer.Option(
         min=1,
         show_default=False,
-        help="Upper bound on training epochs; default 300 for small tables down to 100 from "
-        "6,000 rows (early stopping may end sooner).",
+        help="Epochs to run instead of the 30 the budget is split into (early stopping may end "
+        "sooner).",
     ),
 ]
 Params = Annotated[
@@ -149,6 +156,22 @@ def check_series_options(time_col, id_col, categorical=None):
         )
 
 
+def budget_value(text):
+    """``--budget`` as the estimators take it: a name, or a positive multiple of fast."""
+    if text in BUDGETS:
+        return text
+    try:
+        multiple = float(text)
+    except ValueError:
+        multiple = 0.0
+    if not multiple > 0:
+        raise typer.BadParameter(
+            f"{text!r} is not a budget; use fast, thorough or a positive number such as 2",
+            param_hint="--budget",
+        )
+    return multiple
+
+
 def fit_options(
     *,
     method,
@@ -156,6 +179,7 @@ def fit_options(
     exclude,
     categorical,
     max_rows,
+    budget,
     max_epochs,
     device,
     seed,
@@ -187,6 +211,7 @@ def fit_options(
         "exclude": names(exclude) or (),
         "categorical": names(categorical) or (),
         "max_rows": max_rows,
+        "budget": budget_value(budget),
         "max_epochs": max_epochs or "auto",
         "device": device,
         "seed": seed,

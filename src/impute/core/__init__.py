@@ -7,7 +7,7 @@ estimator keeps and saves. Nothing here imports from the rest of the package. Us
 ``impute``; this package is the families' API.
 """
 
-from ._budget import series_budget, table_budget
+from ._budget import BUDGETS, rows_for_width, series_budget, table_budget
 from ._device import resolve_device
 from ._errors import DataError, ModelFileError
 from ._kinds import (
@@ -35,18 +35,19 @@ from ._network_estimator import (
 )
 from ._output import as_array, in_output_container, wants_frame
 from ._training import (
+    AdamW,
     BestEpoch,
     TrainingConfig,
     TrainingHistory,
     WeightAverage,
     epoch_printer,
-    make_optimizer,
     masked_mean,
     train_epochs,
 )
 from ._transformer import Block, NetworkConfig
 
 __all__ = [
+    "BUDGETS",
     "CATEGORICAL_KINDS",
     "MODELLED_KINDS",
     "MODEL_SPACE_LIMIT",
@@ -55,6 +56,7 @@ __all__ = [
     "NETWORK_PARAMETER_CONSTRAINTS",
     "NUMBER",
     "NUMERIC_KINDS",
+    "AdamW",
     "BestEpoch",
     "Block",
     "DataError",
@@ -79,10 +81,10 @@ __all__ = [
     "in_output_container",
     "is_text_type",
     "make_mask",
-    "make_optimizer",
     "masked_mean",
     "present_text",
     "resolve_device",
+    "rows_for_width",
     "series_budget",
     "table_budget",
     "text_values",

@@ -14,13 +14,15 @@ import sys
 from dataclasses import dataclass, field
 
 import torch
+from torch.optim.adamw import adamw
 
 AVERAGE_DECAY = 0.99  # per optimizer step: the average spans about the last 100 steps
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TrainingConfig:
-    """How long and how a network trains; see the estimators' parameters of the same names."""
+    """How long and how a network trains; see the estimators' parameters of the same names. An
+    epoch is ``steps_per_epoch`` optimizer steps (a table's) and ends with a validation."""
 
     max_epochs: int
     batch_size: int
@@ -30,6 +32,7 @@ class TrainingConfig:
     early_stopping: bool
     validation_fraction: float
     n_iter_no_change: int
+    steps_per_epoch: int = 0
 
 
 @dataclass
@@ -122,17 +125,58 @@ class WeightAverage:
             torch._foreach_lerp_(self._averaged, self._followed, weight)
 
 
-def make_optimizer(model, learning_rate):
-    """AdamW, with its fused kernel where this torch has one for the model's device.
+class AdamW:
+    """torch's AdamW update (``torch.optim.adamw.adamw``), with torch's defaults.
 
-    The fused kernel updates every weight in one pass instead of one pass per operation. torch
-    added it for CPUs in 2.4 and refuses ``fused=True`` for them before; there the plain kernel
-    is used.
+    The functional form runs the same update as ``torch.optim.AdamW``, without its optimizer
+    class, whose first use in a process imports ``torch._dynamo``: about a second, as long as a
+    small table's whole fit. With ``fused``, torch's fused kernel updates every weight in one
+    pass where torch has one for the device (for CPUs since torch 2.4); elsewhere, and without
+    ``fused``, torch's default implementation runs.
     """
-    try:
-        return torch.optim.AdamW(model.parameters(), lr=learning_rate, fused=True)
-    except RuntimeError:
-        return torch.optim.AdamW(model.parameters(), lr=learning_rate)
+
+    def __init__(self, parameters, lr, fused=False, betas=(0.9, 0.999), eps=1e-8, decay=0.01):
+        self.parameters = [p for p in parameters if p.requires_grad]
+        self.lr, self.betas, self.eps, self.weight_decay = lr, betas, eps, decay
+        self.fused = fused
+        self.exp_avgs = [torch.zeros_like(p) for p in self.parameters]
+        self.exp_avg_sqs = [torch.zeros_like(p) for p in self.parameters]
+        self.steps = [_step_count(p.device if fused else "cpu") for p in self.parameters]
+
+    def zero_grad(self, set_to_none=True):
+        for parameter in self.parameters:
+            parameter.grad = None
+
+    @torch.no_grad()
+    def step(self):
+        """One update of every parameter that has a gradient."""
+        chosen = [i for i, p in enumerate(self.parameters) if p.grad is not None]
+        state = self.parameters, self.exp_avgs, self.exp_avg_sqs, self.steps
+        parameters, exp_avgs, exp_avg_sqs, steps = ([items[i] for i in chosen] for items in state)
+        grads = [p.grad for p in parameters]
+        options = dict(
+            amsgrad=False,
+            beta1=self.betas[0],
+            beta2=self.betas[1],
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            eps=self.eps,
+            maximize=False,
+        )
+        if self.fused:
+            try:
+                adamw(parameters, grads, exp_avgs, exp_avg_sqs, [], steps, fused=True, **options)
+                return
+            except RuntimeError:  # no fused kernel for this device in this torch: on the first step
+                self.fused = False
+                self.steps = [_step_count("cpu") for _ in self.parameters]
+                steps = [self.steps[i] for i in chosen]
+        adamw(parameters, grads, exp_avgs, exp_avg_sqs, [], steps, **options)
+
+
+def _step_count(device):
+    """A parameter's step count, as torch's AdamW keeps it."""
+    return torch.zeros((), dtype=torch.float32, device=device)
 
 
 def masked_mean(errors, cells):
@@ -148,7 +192,7 @@ def train_epochs(
     Parameters
     ----------
     model : torch.nn.Module
-    optimizer : torch.optim.Optimizer
+    optimizer : AdamW
         Over ``model``'s parameters.
     config : TrainingConfig
         ``max_epochs`` and ``n_iter_no_change`` are read.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..core import TrainingConfig, draw_window_mask, masked_mean, train_epochs
+from ..core import AdamW, TrainingConfig, draw_window_mask, masked_mean, train_epochs
 from ._windows import gather_windows, sample_windows, stitching_windows, tile_windows
 
 MAX_VALIDATION_WINDOWS = 256
@@ -116,7 +116,7 @@ def train_series(network, data, config, generator, on_epoch=None):
         def score(averaged):
             return validation_mae(averaged, data, train_observed, validation_windows, config.window)
 
-    optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate)
+    optimizer = AdamW(network.parameters(), config.learning_rate)
     return train_epochs(network, optimizer, config, batches, score, on_epoch, score_untrained=True)
 
 

@@ -12,6 +12,7 @@ from ..core import (
     NetworkImputerMixin,
     TrainingConfig,
     epoch_printer,
+    rows_for_width,
     table_budget,
 )
 from ._base import BaseImputer
@@ -21,7 +22,7 @@ from ._network import CellConfig, CellTransformer
 from ._training import predict, train
 
 # rows searched for neighbours: a (batch x rows) distance matrix per fill batch
-MAX_REFERENCE_ROWS = 4096
+MAX_REFERENCE_ROWS = 4096  # for up to 64 columns (rows_for_width)
 HINT_SETTINGS = (
     "n_neighbors",
     "reference_rows",
@@ -68,23 +69,31 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         Each numeric gap's fill is corrected by the network's mean error in its column over the
         ``n_neighbors`` training rows nearest to its row (on the numeric cells the row shows)
         that observe it, each error measured with that cell hidden (and, beyond 16 numeric
-        columns, about 1 in 16 of the row's cells with it). Averaging errors rather than
-        values keeps a row beyond the observed range from being pulled back inside it. Each
-        column's share of the correction, between 0 and 1, is the one that best fills the
-        held-out cells, so it needs ``early_stopping``. Up to 4,096 training rows and their errors
-        are kept in the fitted model for the search. 0 turns it off.
+        columns, about 1 in 16 of the row's cells with it; beyond 64 columns, more). Averaging
+        errors rather than values keeps a row beyond the observed range from being pulled back
+        inside it. Each column's share of the correction, between 0 and 1, is the one that best
+        fills the held-out cells, so it needs ``early_stopping``. Up to 4,096 training rows
+        (fewer beyond 64 columns) and their errors are kept in the fitted model for the search.
+        0 turns it off.
     gaussian_hint : bool, default=True
         Also blend each numeric gap's fill with its conditional mean given the row's numeric
         cells, under a multivariate normal fitted to the training rows by
-        expectation-maximisation (up to 4,096 rows). Each column's shares of this and of the
-        neighbours' correction are each at least 0, add up to at most 1, and are the ones that best
-        fill the held-out cells, so it needs ``early_stopping``. It costs one small linear solve
-        per row at fill time: on a table of hundreds of columns, turn it off if filling is slow.
+        expectation-maximisation (up to 4,096 rows, fewer beyond 64 columns). Each column's
+        shares of this and of the neighbours' correction are each at least 0, add up to at most
+        1, and are the ones that best fill the held-out cells, so it needs ``early_stopping``.
+        It costs one small linear solve per row at fill time: on a table of hundreds of columns,
+        turn it off if filling is slow.
+    budget : {"fast", "thorough"} or float, default="fast"
+        How much training a fit gets, in optimizer steps sized by the information in the table
+        rather than its rows: ``"fast"`` makes 45 passes over a table of up to 2,000 rows,
+        then grows with the square root of the rows up to 20,000 rows and no further, so that
+        a million rows cost what 20,000 do. ``"thorough"`` trains six times as long; a number
+        scales the fast budget (``docs/benchmarks.md`` has the figures of each).
     max_epochs : int or "auto", default="auto"
-        Upper bound on passes over the training rows; ``"auto"`` uses
-        ``min(300, max(100, 600_000 / n_samples))``: 300 for up to 2,000 rows, 100 from 6,000.
+        The budget's steps are split into epochs, each ending with a validation; ``"auto"``
+        makes 30 of them, and a number runs that many instead (so fewer cut the fit short).
     batch_size : int or "auto", default="auto"
-        Rows per training step; ``"auto"`` uses ``min(256, max(16, n_samples / 16))``.
+        Rows per training step; ``"auto"`` uses 64 (the whole table when it is smaller).
     learning_rate : float, default=1e-3
         AdamW step size.
     early_stopping : bool, default=True
@@ -92,9 +101,8 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         improved for ``n_iter_no_change`` epochs, restoring the best epoch.
     validation_fraction : float, default=0.1
         Fraction of observed cells held out for early stopping.
-    n_iter_no_change : int, default=50
-        Epochs without improvement before training stops. The averaged weights that are scored
-        improve along a smooth curve with long flat stretches, so patience is long.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before training stops.
     extrapolate : bool, default=False
         Allow filled numbers outside the range of each column's observed values; by default
         they are clipped to it.
@@ -139,7 +147,8 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
     device_ : torch.device
         Where the network lives.
     n_epochs_ : int
-        Epochs run before stopping.
+        Epochs run before stopping; an epoch is a round of optimizer steps (a thirtieth of the
+        budget by default) ending with a validation.
     best_epoch_ : int
         The (0-based) epoch whose weights were kept.
     loss_curve_ : list of float
@@ -196,12 +205,13 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         n_layers=1,
         n_neighbors=5,
         gaussian_hint=True,
+        budget="fast",
         max_epochs="auto",
         batch_size="auto",
         learning_rate=1e-3,
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=50,
+        n_iter_no_change=10,
         extrapolate=False,
         device="auto",
         random_state=None,
@@ -225,6 +235,7 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         self.n_layers = n_layers
         self.n_neighbors = n_neighbors
         self.gaussian_hint = gaussian_hint
+        self.budget = budget
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -262,9 +273,12 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         seed = self._start_fit()
         self.encoder_ = TableEncoder(kinds, self.scaling, seed).fit(columns)
         values, observed = self._to_model_space(columns)
-        max_epochs, batch_size = table_budget(len(values), self.max_epochs, self.batch_size)
+        epochs, steps_per_epoch, batch_size = table_budget(
+            len(values), self.budget, self.max_epochs, self.batch_size, n_features=len(kinds)
+        )
         config = TrainingConfig(
-            max_epochs=max_epochs,
+            max_epochs=epochs,
+            steps_per_epoch=steps_per_epoch,
             batch_size=batch_size,
             learning_rate=self.learning_rate,
             masking=self.masking,
@@ -291,7 +305,7 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
             # The shares of both hints are set on the held-out cells, so they need early stopping.
             self.neighbour_hint_ = None
             if self.n_neighbors and self.early_stopping:
-                capacity = min(len(values), MAX_REFERENCE_ROWS)
+                capacity = min(len(values), rows_for_width(MAX_REFERENCE_ROWS, len(kinds)))
                 self.neighbour_hint_ = NeighbourHint(self.n_neighbors, numeric, capacity)
             self.gaussian_hint_ = (
                 GaussianHint(numeric) if self.gaussian_hint and self.early_stopping else None

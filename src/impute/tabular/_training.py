@@ -3,13 +3,15 @@
 Before training starts, a share of the observed cells of up to 2,048 rows is held out
 (``hold_out_cells``). Each batch then hides cells of its rows with the sampler ``masking`` names,
 and the loss is each hidden cell's squared error or cross-entropy, weighted per column
-(``column_weights``). The epochs, the weight averaging and the early stopping are the shared
-loop's (``impute.core``); after it the hints are fitted beside the network (``fit_hints``).
+(``column_weights``). Batches draw every row once per pass, and an epoch is
+``steps_per_epoch`` of them (a thirtieth of the fit by default, ``impute.core.table_budget``).
+The epochs, the weight averaging and the early stopping are the shared loop's; after it the
+hints are fitted beside the network (``fit_hints``).
 """
 
 import torch
 
-from ..core import make_mask, make_optimizer, masked_mean, train_epochs
+from ..core import AdamW, make_mask, masked_mean, rows_for_width, train_epochs
 from ._hints import blend, fit_hints, row_batches
 
 MAX_VALIDATION_ROWS = 2048
@@ -51,7 +53,8 @@ def validation_loss(network, values, visible, cells, weights):
 
 def hold_out_cells(observed, config, generator):
     """Choose the held-out cells and the rows that carry them: each observed cell with
-    probability ``validation_fraction``, in at most ``MAX_VALIDATION_ROWS`` rows.
+    probability ``validation_fraction``, in at most ``MAX_VALIDATION_ROWS`` rows (fewer beyond
+    64 columns, ``impute.core.rows_for_width``).
 
     Returns ``(train_observed (N, F), held_out (N, F), rows (V,))``; without early stopping
     nothing is held out.
@@ -62,13 +65,20 @@ def hold_out_cells(observed, config, generator):
     draw = torch.rand(observed.shape, device=observed.device, generator=generator)
     held_out = observed & (draw < config.validation_fraction)
     rows = held_out.any(dim=1).nonzero().squeeze(1)
-    if len(rows) > MAX_VALIDATION_ROWS:
-        keep = torch.randperm(len(rows), device=rows.device, generator=generator)[
-            :MAX_VALIDATION_ROWS
-        ]
+    kept = rows_for_width(MAX_VALIDATION_ROWS, observed.shape[1])
+    if len(rows) > kept:
+        keep = torch.randperm(len(rows), device=rows.device, generator=generator)[:kept]
         rows = rows[keep].sort().values
     held_out &= torch.zeros_like(held_out).index_fill_(0, rows, True)
     return observed & ~held_out, held_out, rows
+
+
+def row_batches_forever(n_rows, batch_size, generator, device):
+    """Batches of row positions: every row once per pass over the table, each pass in a fresh
+    random order."""
+    while True:
+        order = torch.randperm(n_rows, device=device, generator=generator)
+        yield from (order[start : start + batch_size] for start in range(0, n_rows, batch_size))
 
 
 def train(
@@ -102,10 +112,11 @@ def train(
     mask = make_mask(config.masking, train_observed, ~observed, config.mask_rate, generator)
     weights = column_weights(network, values, train_observed)  # (F,)
 
+    stream = row_batches_forever(n_rows, config.batch_size, generator, values.device)
+
     def batches():
-        order = torch.randperm(n_rows, device=values.device, generator=generator)
-        for start in range(0, n_rows, config.batch_size):
-            batch = order[start : start + config.batch_size]  # (B,)
+        for _ in range(config.steps_per_epoch):
+            batch = next(stream)  # (B,)
             batch_observed = train_observed[batch]  # (B, F)
             hidden = mask(batch, batch_observed)  # (B, F)
             # only the hidden cells are scored
@@ -122,7 +133,7 @@ def train(
         def score(averaged):
             return validation_loss(averaged, *validation, weights)
 
-    optimizer = make_optimizer(network, config.learning_rate)
+    optimizer = AdamW(network.parameters(), config.learning_rate, fused=True)
     history = train_epochs(network, optimizer, config, batches, score, on_epoch)
     if (neighbours is not None or gaussian is not None) and len(rows):
         fit_hints(

@@ -24,6 +24,7 @@ Shapes: B rows, F columns, R kept rows, M candidate neighbours.
 
 import torch
 
+from ..core import rows_for_width
 from ._normal import conditional, fit_normal
 
 # query rows x kept rows per distance matrix, so that it stays in cache
@@ -119,12 +120,14 @@ class NeighbourHint(_StoredArrays):
         Each numeric cell is hidden in one of ``min(numeric columns, ERROR_PASSES)`` passes over
         the kept rows, the columns taking turns by row, so that a table of up to
         ``ERROR_PASSES`` numeric columns hides one cell at a time and a wider one hides about 1
-        in ``ERROR_PASSES`` of a row's cells at once, as its gaps would be, at a cost that does
-        not grow with its width. The network has trained on these cells, so its errors on them
-        run smaller than on cells it never saw; the held-out cells then measure how much of
-        their mean each column's fill takes.
+        in ``ERROR_PASSES`` of a row's cells at once, as its gaps would be. Beyond 64 columns
+        the passes fall as the columns grow (``rows_for_width``), each hiding more of a row.
+
+        The network has trained on these cells, so its errors on them run smaller than on cells
+        it never saw; the held-out cells then measure how much of their mean each column's fill
+        takes.
         """
-        passes = min(int(self.numeric.sum()), ERROR_PASSES)
+        passes = min(int(self.numeric.sum()), rows_for_width(ERROR_PASSES, len(self.numeric)))
         if not passes:
             return  # no numeric column: the errors stay 0
         network.eval()
@@ -217,15 +220,17 @@ class GaussianHint(_StoredArrays):
         # (F,) of the conditional mean in each column's fill
         self.share = torch.zeros(f, device=numeric.device)
 
-    def fit(self, values, observed, generator):
-        """Fit to the numeric ``observed`` cells of up to ``NORMAL_ROWS`` rows of ``values``
-        (drawn with ``generator`` when there are more); kept in single precision."""
+    def fit(self, values, observed, generator, warm_start=False):
+        """Fit to the numeric ``observed`` cells of up to ``NORMAL_ROWS`` rows of ``values`` (fewer
+        beyond 64 columns, ``rows_for_width``), drawn with ``generator`` when there are more; kept
+        in single precision. ``warm_start`` starts EM from the distribution fitted last, which
+        saves most of its iterations when the cells are nearly the same."""
         rows = torch.arange(len(values), device=values.device)
-        if len(rows) > NORMAL_ROWS:
-            rows = torch.randperm(len(rows), device=values.device, generator=generator)[
-                :NORMAL_ROWS
-            ]
-        mean, covariance = fit_normal(values[rows], observed[rows] & self.numeric)
+        kept = rows_for_width(NORMAL_ROWS, values.shape[1])
+        if len(rows) > kept:
+            rows = torch.randperm(len(rows), device=values.device, generator=generator)[:kept]
+        start = (self.mean, self.covariance) if warm_start else None
+        mean, covariance = fit_normal(values[rows], observed[rows] & self.numeric, start=start)
         self.mean.copy_(mean)
         self.covariance.copy_(covariance)
 
@@ -352,4 +357,4 @@ def fit_hints(
         gaussian,
     )
     if gaussian is not None:
-        gaussian.fit(values, observed, generator)
+        gaussian.fit(values, observed, generator, warm_start=True)

@@ -13,6 +13,7 @@ estimate is not shrunk towards the filled values.
 Shapes: N rows, F columns.
 """
 
+import numpy as np
 import torch
 
 MAX_ITERATIONS = 50  # EM iterations at most (docs/experiments.md: why 50)
@@ -20,12 +21,19 @@ MAX_ITERATIONS = 50  # EM iterations at most (docs/experiments.md: why 50)
 TOLERANCE = 1e-4
 RIDGE = 1e-3  # added to the covariance's diagonal, relative to it: keeps collinear columns solvable
 FLOOR = 1e-6  # absolute: a constant column still has a solvable variance
-SOLVE_CELLS = 2**22  # rows x F x F per batched solve: 32 MB in float64
+SOLVE_CELLS = 2**22  # rows x hidden x hidden per batched solve: 32 MB in float64
 
 
-def _chunks(n_rows, n_features):
-    size = max(1, SOLVE_CELLS // (n_features * n_features))
-    return [slice(start, start + size) for start in range(0, n_rows, size)]
+def _batches(rows, counts):
+    """``rows`` (in ascending order of their ``counts`` of gaps) cut into batches of at most
+    ``SOLVE_CELLS`` rows x K x K cells, K the batch's largest count."""
+    counts = counts.cpu().numpy()
+    start = 0
+    while start < len(rows):
+        cells = np.arange(1, len(rows) - start + 1) * counts[start:].astype(np.int64) ** 2
+        end = start + max(1, int(np.searchsorted(cells, SOLVE_CELLS, side="right")))
+        yield rows[start:end]
+        start = end
 
 
 def _regularised(covariance):
@@ -36,6 +44,11 @@ def _regularised(covariance):
 def conditional(values, visible, mean, covariance, with_spread=False):
     """Conditional mean of every cell given the ``visible`` cells of its row.
 
+    With the precision matrix P (the inverse of the covariance), a row's hidden cells m given
+    its visible ones o have mean μ_m - P_mm⁻¹ P_mo (x - μ)_o and covariance P_mm⁻¹, so each row
+    solves a system only as large as its gaps. Rows are taken in order of their number of
+    hidden cells and solved in batches padded to the largest gap count of the batch.
+
     Parameters
     ----------
     values : Tensor (N, F)
@@ -43,7 +56,8 @@ def conditional(values, visible, mean, covariance, with_spread=False):
     visible : BoolTensor (N, F)
     mean : Tensor (F,)
     covariance : Tensor (F, F)
-        Regularised, so that every block of it can be solved. The solves run in float64.
+        Regularised, so that it and every block of its inverse can be solved. The solves run in
+        float64.
     with_spread : bool
         Also return the rows' conditional covariances (zero on their visible cells) summed over
         the rows, which is all EM needs: kept per row they would take N x F x F.
@@ -54,48 +68,58 @@ def conditional(values, visible, mean, covariance, with_spread=False):
         Visible cells unchanged, the others their conditional mean.
     spread : Tensor (F, F), only with ``with_spread``
     """
-    n, f = values.shape
     work = torch.float32 if covariance.device.type == "mps" else torch.float64  # MPS has no float64
     mean, covariance = mean.to(work), covariance.to(work)
-    filled, spread = [], torch.zeros_like(covariance)
-    for rows in _chunks(n, f):
-        shown = visible[rows].to(work)  # (B, F)
-        centred = (values[rows].to(work) - mean).nan_to_num() * shown  # (B, F)
-        # Σ restricted to the visible cells, with the identity standing in for the hidden ones,
-        # so that one batched solve handles every row's own pattern.
-        block = shown[:, :, None] * shown[:, None, :] * covariance  # (B, F, F)
-        block.diagonal(dim1=1, dim2=2).add_(1 - shown)
-        factor = torch.linalg.cholesky(block)  # (B, F, F)
-        # (B, F), 0 on the hidden cells
-        weights = torch.cholesky_solve(centred[..., None], factor).squeeze(-1)
-        # (B, F): Σ[:, visible] Σ[visible, visible]⁻¹ (x - μ)[visible]
-        estimate = mean + weights @ covariance
-        filled.append(torch.where(visible[rows], values[rows].to(work), estimate))
+    precision = torch.cholesky_inverse(torch.linalg.cholesky(covariance))  # (F, F)
+    centred = ((values.to(work) - mean) * visible).nan_to_num()  # (N, F), 0 on the hidden cells
+    pull = centred @ precision  # (N, F): P_{:, o} (x - μ)_o
+    filled = torch.where(visible, values.to(work), mean)  # (N, F)
+    spread = torch.zeros_like(covariance)  # (F, F)
+    hidden = ~visible  # (N, F)
+    counts = hidden.sum(1)  # (N,)
+    order = counts.argsort(stable=True)  # (N,) rows by their number of gaps
+    order = order[counts[order] > 0]
+    hidden_first = hidden.to(torch.int8).argsort(dim=1, descending=True, stable=True)  # (N, F)
+    for rows in _batches(order, counts[order]):
+        k = int(counts[rows[-1]])  # K, this batch's largest number of gaps
+        columns = hidden_first[rows, :k]  # (B, K): each row's hidden columns, then padding
+        used = torch.arange(k, device=values.device) < counts[rows, None]  # (B, K)
+        both = used[:, :, None] & used[:, None, :]  # (B, K, K)
+        block = precision[columns[:, :, None], columns[:, None, :]]  # (B, K, K): P_mm
+        block = torch.where(both, block, torch.eye(k, dtype=work, device=values.device))
+        factor = torch.linalg.cholesky(block)  # (B, K, K)
+        right = pull[rows[:, None], columns] * used  # (B, K)
+        solved = torch.cholesky_solve(right[..., None], factor).squeeze(-1)  # (B, K)
+        estimate = mean[columns] - solved  # (B, K)
+        filled[rows[:, None], columns] = torch.where(used, estimate, filled[rows[:, None], columns])
         if with_spread:
-            across = covariance * shown[:, None, :]  # (B, F, F): Σ[:, visible]
-            spread += (
-                covariance - across @ torch.cholesky_solve(across.transpose(1, 2), factor)
-            ).sum(0)  # (F, F)
-    filled = torch.cat(filled).to(values.dtype)
+            inverse = torch.cholesky_inverse(factor) * both  # (B, K, K): P_mm⁻¹, 0 on padding
+            cells = (columns[:, :, None].expand_as(inverse), columns[:, None, :].expand_as(inverse))
+            spread.index_put_(cells, inverse, accumulate=True)  # (F, F)
+    filled = filled.to(values.dtype)
     return (filled, spread) if with_spread else filled
 
 
-def fit_normal(values, observed, max_iterations=MAX_ITERATIONS):
+def fit_normal(values, observed, max_iterations=MAX_ITERATIONS, start=None):
     """Mean (F,) and regularised covariance (F, F), in float64, of the rows' observed cells by EM.
 
     EM converges slowly where columns are nearly collinear and many cells are missing, so it runs
     until no covariance entry moves by more than ``TOLERANCE`` of the largest variance, or for
-    ``max_iterations``. A column observed nowhere keeps mean 0 and variance 1 (of the scaled
-    space).
+    ``max_iterations``. It starts from ``start``, a ``(mean, covariance)`` fitted before to
+    nearly the same cells, or else from the observed means and variances, uncorrelated. A
+    column observed nowhere keeps mean 0 and variance 1 (of the scaled space).
     """
     x = values.double().nan_to_num()
-    shown = observed.double()
-    counts = shown.sum(0)  # (F,)
-    mean = (x * shown).sum(0) / counts.clamp(min=1)  # (F,)
-    variance = ((x - mean) * shown).square().sum(0) / counts.clamp(min=1)  # (F,)
-    covariance = _regularised(
-        torch.diag(torch.where(counts > 0, variance, torch.ones_like(variance)))
-    )
+    if start is not None:
+        mean, covariance = (estimate.to(x) for estimate in start)
+    else:
+        shown = observed.double()
+        counts = shown.sum(0)  # (F,)
+        mean = (x * shown).sum(0) / counts.clamp(min=1)  # (F,)
+        variance = ((x - mean) * shown).square().sum(0) / counts.clamp(min=1)  # (F,)
+        covariance = _regularised(
+            torch.diag(torch.where(counts > 0, variance, torch.ones_like(variance)))
+        )
     for _ in range(max_iterations):
         # (N, F), (F, F)
         filled, spread = conditional(x, observed, mean, covariance, with_spread=True)

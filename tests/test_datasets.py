@@ -10,6 +10,7 @@ def test_every_bundled_table_loads_with_its_documented_shape():
     assert shapes == {
         "adult": (2000, 15),
         "breast_cancer": (569, 31),
+        "diamonds": (2000, 10),
         "worldbank_fertility": (54, 220),
     }
 
@@ -21,6 +22,8 @@ def test_real_gaps_are_missing_values_and_labels_split_off():
         name: name in ("workclass", "occupation", "native-country") for name in X
     }
     assert not datasets.load("breast_cancer").isna().any().any()
+    X, y = datasets.load("diamonds", return_target=True)
+    assert y.name == "price" and not X.isna().any().any()
     assert datasets.load("worldbank_fertility").isna().mean().mean() > 0.1
 
 

@@ -13,7 +13,12 @@ __all__ = ["load", "names", "path"]
 
 # Each bundled table is NAME.csv; its label column, if it has one (descriptions:
 # sample_data/README.md).
-TARGETS = {"adult": "income", "breast_cancer": "diagnosis", "worldbank_fertility": None}
+TARGETS = {
+    "adult": "income",
+    "breast_cancer": "diagnosis",
+    "diamonds": "price",
+    "worldbank_fertility": None,
+}
 
 
 def names():
@@ -23,7 +28,7 @@ def names():
     --------
     >>> from impute import datasets
     >>> datasets.names()
-    ['adult', 'breast_cancer', 'worldbank_fertility']
+    ['adult', 'breast_cancer', 'diamonds', 'worldbank_fertility']
     """
     return sorted(TARGETS)
 
@@ -61,11 +66,12 @@ def load(name, *, return_target=False):
     Parameters
     ----------
     name : str
-        One of ``names()``: ``"adult"``, ``"breast_cancer"`` or ``"worldbank_fertility"``.
+        One of ``names()``: ``"adult"``, ``"breast_cancer"``, ``"diamonds"`` or
+        ``"worldbank_fertility"``.
     return_target : bool, default=False
         Return ``(X, y)`` with the table's label column split off (``income`` for adult,
-        ``diagnosis`` for breast_cancer) instead of the whole table; a table without a label
-        raises ``ValueError``.
+        ``diagnosis`` for breast_cancer, ``price`` for diamonds) instead of the whole table; a
+        table without a label raises ``ValueError``.
 
     Returns
     -------

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from levers import add_set_option
 from sklearn.base import BaseEstimator
 
 from impute import MeanImputer, TransformerImputer
@@ -284,16 +285,9 @@ def main():
         help="run nothing: add the runs of these files (benchmarks run in parallel) to OUT.json "
         "and write OUT.md",
     )
-    parser.add_argument(
-        "--set",
-        nargs="*",
-        default=[],
-        metavar="PARAM=VALUE",
-        help="TransformerImputer parameters to change from the defaults, values as JSON "
-        "(e.g. --set max_epochs=300 learning_rate=3e-4); for measuring levers",
-    )
+    add_set_option(parser, "TransformerImputer", "budget=thorough learning_rate=3e-4")
     args = parser.parse_args()
-    params = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
+    params = dict(args.set)
     if (
         "hyperimpute" in args.methods
         and not args.merge

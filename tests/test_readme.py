@@ -1,5 +1,6 @@
 """The README's quick start runs as written, and the docs' Python examples run too."""
 
+import json
 import re
 import shlex
 import shutil
@@ -38,6 +39,19 @@ def test_the_readme_is_short_and_opens_with_the_two_set_up_commands():
         and commands[0].endswith("--seeds 1")
         and commands[1].endswith("-m pytest")
     )
+
+
+def test_the_first_command_shows_what_dynamic_masking_buys(tmp_path, monkeypatch):
+    first = next(line for line in README.splitlines() if line.startswith("python3 -m venv .venv"))
+    evaluate = shlex.split(first.split(".venv/bin/impute ")[-1])
+    shutil.copytree(ROOT / "sample_data", tmp_path / "sample_data")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, [*evaluate, "--json", "--quiet"])
+    assert result.exit_code == 0, result.output
+    methods = json.loads(result.stdout)["summary"]["methods"]
+    dynamic, static, mean = (methods[name] for name in ("dynamic", "static", "mean"))
+    assert dynamic["rmse"] < 0.9 * static["rmse"] < 0.9 * mean["rmse"]
+    assert dynamic["accuracy"] > static["accuracy"] > mean["accuracy"]
 
 
 def test_the_quick_start_has_what_this_test_reads():

@@ -160,6 +160,15 @@ CASES = [
         "would overwrite the input",
     ),
     ("an unknown method", {"in.csv": GOOD}, ["fill", "in.csv", "--method", "median"], 2, "median"),
+    ("an unknown budget", {"in.csv": GOOD}, ["fit", "in.csv", "--budget", "slow"], 2, "a budget"),
+    ("a budget of nothing", {"in.csv": GOOD}, ["fit", "in.csv", "--budget", "0"], 2, "a budget"),
+    (
+        "a budget as a number",
+        {"in.csv": GOOD},
+        ["fill", "in.csv", "-o", "out.csv", "--budget", "0.2", "--quiet"],
+        0,
+        "",
+    ),
     (
         "a device that is not here",
         {"in.csv": GOOD},

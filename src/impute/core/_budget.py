@@ -68,7 +68,8 @@ def series_budget(n_steps, window, n_features, budget="fast", max_epochs="auto",
 
     An epoch draws as many windows as cover the data once, and at least 16 batches. ``"auto"``
     batches hold about 16,384 cells (at most 64 windows); ``"auto"`` epochs allow about 1,600
-    optimizer steps times ``budget``'s multiple, between 4 and 300 epochs.
+    optimizer steps times ``budget``'s multiple, between 4 and 300 epochs times that multiple
+    (so that ``"thorough"`` trains six times as long on a short series too).
 
     Examples
     --------
@@ -81,6 +82,7 @@ def series_budget(n_steps, window, n_features, budget="fast", max_epochs="auto",
     windows_per_epoch = max(-(-n_steps // window), MIN_STEPS_PER_SERIES_EPOCH * batch_size)
     if max_epochs == "auto":
         steps_per_epoch = -(-windows_per_epoch // batch_size)
-        steps = budget_scale(budget) * STEP_BUDGET
-        max_epochs = int(np.clip(steps // steps_per_epoch, MIN_SERIES_EPOCHS, MAX_SERIES_EPOCHS))
+        scale = budget_scale(budget)
+        most = max(MIN_SERIES_EPOCHS, MAX_SERIES_EPOCHS * scale)
+        max_epochs = int(np.clip(scale * STEP_BUDGET // steps_per_epoch, MIN_SERIES_EPOCHS, most))
     return max_epochs, batch_size, windows_per_epoch

@@ -66,7 +66,8 @@ class TimeSeriesImputer(NetworkImputerMixin, BaseSeriesImputer):
         ``"thorough"`` six times as many, and a number scales the fast budget.
     max_epochs : int or "auto", default="auto"
         Upper bound on epochs, an epoch being as many windows as cover the data once (at least
-        16 steps); ``"auto"`` spends the budget, between 4 and 300 epochs.
+        16 steps); ``"auto"`` spends the budget, between 4 and 300 epochs (times the budget's
+        multiple).
     batch_size : int or "auto", default="auto"
         Windows per training step; ``"auto"`` puts about 16,384 cells in a step.
     learning_rate : float, default=1e-3

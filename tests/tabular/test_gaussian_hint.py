@@ -37,6 +37,40 @@ def test_the_fill_is_the_textbook_conditional_mean_and_visible_cells_are_kept():
         np.testing.assert_array_equal(filled[row, o], x[row, o])
 
 
+def test_the_spread_is_the_textbook_conditional_covariance_summed_over_rows():
+    _, mean, covariance = correlated_sample(1)
+    x = np.array([[0.3, np.nan, 2.0, np.nan], [np.nan, np.nan, np.nan, 1.0], [1, 2, 3, 4.0]])
+    visible = ~np.isnan(x)
+    _, spread = conditional(
+        torch.tensor(np.nan_to_num(x)),
+        torch.tensor(visible),
+        torch.tensor(mean),
+        torch.tensor(covariance),
+        with_spread=True,
+    )
+    expected = np.zeros_like(covariance)
+    for o in visible:
+        m = ~o
+        block = covariance[np.ix_(m, m)] - covariance[np.ix_(m, o)] @ np.linalg.solve(
+            covariance[np.ix_(o, o)], covariance[np.ix_(o, m)]
+        )
+        expected[np.ix_(m, m)] += block
+    np.testing.assert_allclose(spread.numpy(), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_em_started_from_an_earlier_fit_ends_where_a_fresh_start_does():
+    X, _, covariance = correlated_sample(2000)
+    X_missing, _ = hide(X, 0.3, seed=1)
+    values, observed = torch.tensor(np.nan_to_num(X_missing)), torch.tensor(~np.isnan(X_missing))
+    fresh = fit_normal(values, observed)
+    part = fit_normal(values[:1500], observed[:1500])
+    warm = fit_normal(values, observed, start=part)
+    np.testing.assert_allclose(warm[0].numpy(), fresh[0].numpy(), atol=1e-3)
+    np.testing.assert_allclose(
+        warm[1].numpy(), fresh[1].numpy(), atol=1e-3 * np.abs(covariance).max()
+    )
+
+
 def test_em_recovers_the_mean_and_covariance_from_rows_with_gaps():
     X, mean, covariance = correlated_sample(4000)
     X_missing, _ = hide(X, 0.3, seed=0)

@@ -143,7 +143,8 @@ class AdamW:
         self.exp_avg_sqs = [torch.zeros_like(p) for p in self.parameters]
         self.steps = [_step_count(p.device if fused else "cpu") for p in self.parameters]
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self):
+        """Drop every parameter's gradient, as torch's ``zero_grad()`` does by default."""
         for parameter in self.parameters:
             parameter.grad = None
 
@@ -220,7 +221,7 @@ def train_epochs(
         model.train()
         epoch_loss, seen = torch.zeros((), device=device), 0
         for loss, count in batches():
-            optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             average.update()

@@ -35,14 +35,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from levers import add_set_option
+from harness import add_data_options, add_set_option, manifest_entries
 from sklearn.base import BaseEstimator
 
 from impute import MeanImputer, TransformerImputer
 from impute.evaluation import evaluate, minmax_scale
 from impute.io import atomic_output
 
-DEFAULT_DATA = Path(__file__).resolve().parent / "data"  # the data sets of docs/benchmarks.md
 DEFAULT_OUT = Path(__file__).parent / "results" / "accuracy"
 PEERS = ("knn", "mice", "missforest")
 EXTRAS = ("hyperimpute",)  # not a dependency of the package: run only when named in --methods
@@ -115,10 +114,7 @@ def load_holdout(names):
 
 def load_tables(data_dir, names, max_rows):
     """Yield (name, scaled numeric matrix) for the tabular data sets of the manifest."""
-    manifest = json.loads((data_dir / "manifest.json").read_text())
-    for entry in manifest:
-        if entry["kind"] != "tabular" or (names and entry["name"] not in names):
-            continue
+    for entry in manifest_entries(data_dir, "tabular", names):
         columns = [c for c in entry["numeric_cols"] if c != entry["target"]]
         frame = pd.read_csv(data_dir / entry["file"], usecols=columns)
         if len(frame) > max_rows:
@@ -246,13 +242,7 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        help="a folder of the data sets and their manifest.json (docs/benchmarks.md#data-sets)",
-    )
-    parser.add_argument("--datasets", nargs="*", default=[])
+    add_data_options(parser)
     parser.add_argument(
         "--holdout",
         nargs="*",

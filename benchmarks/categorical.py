@@ -17,28 +17,25 @@ every run to --out.
 """
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import pandas as pd
-from levers import add_set_option
+from harness import add_data_options, add_set_option, manifest_entries
 
 from impute import MeanImputer, TransformerImputer
 from impute.core import frame_column_kind as column_kind
 from impute.evaluation import evaluate_frame
 from impute.io import atomic_output
 
-DEFAULT_DATA = Path(__file__).resolve().parent / "data"  # the data sets of docs/benchmarks.md
 METHODS = ("mode", "dynamic", "dynamic, numeric only")
 
 
 def load_tables(data_dir, names, max_rows):
     """Yield (name, frame, numeric column names) for tabular data sets with categorical columns."""
-    manifest = json.loads((data_dir / "manifest.json").read_text())
-    for entry in manifest:
+    for entry in manifest_entries(data_dir, "tabular", names):
         categorical = [c for c in entry["categorical_cols"] if c != entry["target"]]
-        if entry["kind"] != "tabular" or not categorical or (names and entry["name"] not in names):
+        if not categorical:
             continue
         numeric = [c for c in entry["numeric_cols"] if c != entry["target"]]
         frame = pd.read_csv(data_dir / entry["file"], usecols=numeric + categorical)[
@@ -63,13 +60,7 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        help="a folder of the data sets and their manifest.json (docs/benchmarks.md#data-sets)",
-    )
-    parser.add_argument("--datasets", nargs="*", default=[])
+    add_data_options(parser)
     parser.add_argument("--mechanisms", nargs="*", default=["MCAR", "MAR"])
     parser.add_argument("--rate", type=float, default=0.3)
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])

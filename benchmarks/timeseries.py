@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from levers import add_set_option
+from harness import add_data_options, add_set_option, manifest_entries
 from sklearn.base import clone
 
 from impute import SeriesBaselineImputer, TimeSeriesImputer
@@ -26,7 +26,6 @@ from impute.cli import TRAINED
 from impute.evaluation import PATTERNS, evaluate_series
 from impute.io import atomic_output
 
-DEFAULT_DATA = Path(__file__).resolve().parent / "data"  # the data sets of docs/benchmarks.md
 DEFAULT_OUT = Path(__file__).parent / "results" / "timeseries"
 METHODS = {
     "dynamic": TimeSeriesImputer(masking="dynamic", random_state=0),
@@ -37,10 +36,7 @@ METHODS = {
 
 def load_series(data_dir, names):
     """Yield (name, frame, time column, id column) for the time-series data sets of the manifest."""
-    manifest = json.loads((data_dir / "manifest.json").read_text())
-    for entry in manifest:
-        if entry["kind"] != "timeseries" or (names and entry["name"] not in names):
-            continue
+    for entry in manifest_entries(data_dir, "timeseries", names):
         frame = pd.read_csv(data_dir / entry["file"])
         time_columns = entry["time_columns"]
         if len(time_columns) > 1:  # year, month, day, hour: one timestamp
@@ -140,13 +136,7 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        help="a folder of the data sets and their manifest.json (docs/benchmarks.md#data-sets)",
-    )
-    parser.add_argument("--datasets", nargs="*", default=[])
+    add_data_options(parser)
     parser.add_argument(
         "--holdout", action="store_true", help="run the series outside the development data instead"
     )

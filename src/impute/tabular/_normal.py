@@ -71,9 +71,10 @@ def conditional(values, visible, mean, covariance, with_spread=False):
     work = torch.float32 if covariance.device.type == "mps" else torch.float64  # MPS has no float64
     mean, covariance = mean.to(work), covariance.to(work)
     precision = torch.cholesky_inverse(torch.linalg.cholesky(covariance))  # (F, F)
-    centred = ((values.to(work) - mean) * visible).nan_to_num()  # (N, F), 0 on the hidden cells
+    x = values.to(work)  # (N, F)
+    centred = ((x - mean) * visible).nan_to_num()  # (N, F), 0 on the hidden cells
     pull = centred @ precision  # (N, F): P_{:, o} (x - μ)_o
-    filled = torch.where(visible, values.to(work), mean)  # (N, F)
+    filled = torch.where(visible, x, mean)  # (N, F)
     spread = torch.zeros_like(covariance)  # (F, F)
     hidden = ~visible  # (N, F)
     counts = hidden.sum(1)  # (N,)

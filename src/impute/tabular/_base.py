@@ -248,34 +248,58 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             path gives them, rounded in the DataFrame, as its integer dtype holds them.
         """
         check_is_fitted(self)
+        return self._complete(
+            X, lambda columns, as_floats: [self._impute_columns(columns, as_floats)]
+        )[0]
+
+    def _complete(self, X, impute):
+        """Tables like ``transform``'s, one per list of fills that ``impute`` returns.
+
+        ``impute(columns, as_floats)`` sees the modelled columns as ``_impute_columns`` does and
+        returns a list of fills, each one Series per column; it is not called when no modelled
+        cell is missing (then one table comes back). The output container, the empty features
+        and the indicator columns are handled as by ``transform``.
+        """
         if self.kinds_ is not None:
-            frame = self._as_frame(X, reset=False)
-            missing = frame.isna().to_numpy()
-            columns = [frame.iloc[:, j] for j in range(frame.shape[1])]
+            X = self._as_frame(X, reset=False)
+            missing = X.isna().to_numpy()
+            columns = [X.iloc[:, j] for j in range(X.shape[1])]
         else:
             X, missing = self._validate_input(X, reset=False)
             columns = [
                 pd.Series(np.where(missing[:, j], np.nan, X[:, j])) for j in range(X.shape[1])
             ]
         modelled = self._modelled()
-        if modelled and missing[:, modelled].any():
-            as_floats = not wants_frame(self)
-            decoded = self._impute_columns([columns[j] for j in modelled], as_floats)
-            for j, filled in zip(modelled, decoded):
-                if as_floats and is_numeric_dtype(filled.dtype):
-                    columns[j] = columns[j].astype(np.float64)
-                columns[j] = columns[j].where(~missing[:, j], filled)
+        as_floats = not wants_frame(self)
+        fills = (
+            impute([columns[j] for j in modelled], as_floats)
+            if modelled and missing[:, modelled].any()
+            else [None]
+        )
+        indicator = (
+            None
+            if self.indicator_ is None
+            else self.indicator_.transform(np.where(missing, np.nan, 0.0))
+        )
+        return [
+            self._assemble(list(columns), decoded, modelled, missing, as_floats, indicator, X)
+            for decoded in fills
+        ]
+
+    def _assemble(self, columns, decoded, modelled, missing, as_floats, indicator, X):
+        """One output table: ``columns`` with the ``decoded`` fills (None: nothing to fill) put
+        in the missing cells of the ``modelled`` ones; ``X`` is the validated input (an array, or
+        a DataFrame on the column-by-column path)."""
+        for j, filled in zip(modelled, decoded or ()):
+            if as_floats and is_numeric_dtype(filled.dtype):
+                columns[j] = columns[j].astype(np.float64)
+            columns[j] = columns[j].where(~missing[:, j], filled)
         if self.keep_empty_features:
             for j in np.flatnonzero(self.empty_features_):
                 if self.kinds_ is None or is_numeric_dtype(columns[j].dtype):
                     columns[j] = columns[j].fillna(0)
         else:
             columns = [column for column, empty in zip(columns, self.empty_features_) if not empty]
-        indicator = (
-            None
-            if self.indicator_ is None
-            else self.indicator_.transform(np.where(missing, np.nan, 0.0))
-        )
         if self.kinds_ is None:
             filled = (
                 np.column_stack([column.to_numpy(dtype=X.dtype) for column in columns])
@@ -285,7 +309,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             if indicator is not None:
                 filled = np.hstack([filled, indicator.astype(filled.dtype)])
             return filled
-        out = pd.concat(columns, axis=1) if columns else frame.iloc[:, :0].copy()
+        out = pd.concat(columns, axis=1) if columns else X.iloc[:, :0].copy()
         if indicator is not None:
             names = self.get_feature_names_out()[out.shape[1] :]
             out = pd.concat([out, pd.DataFrame(indicator, columns=names, index=out.index)], axis=1)

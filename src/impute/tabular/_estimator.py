@@ -1,10 +1,12 @@
 """``TransformerImputer``: the scikit-learn face of the masked table Transformer."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from ..core import (
     MODEL_SPACE_LIMIT,
@@ -19,6 +21,7 @@ from ._base import BaseImputer
 from ._encoding import TableEncoder
 from ._hints import GaussianHint, NeighbourHint
 from ._network import CellConfig, CellTransformer
+from ._spread import PredictiveSpread, bounds, draw
 from ._training import predict, train
 
 # rows searched for neighbours: a (batch x rows) distance matrix per fill batch
@@ -27,6 +30,7 @@ HINT_SETTINGS = (
     "n_neighbors",
     "reference_rows",
     "gaussian_hint",
+    "predictive_spread",
 )  # stored beside the network's size
 
 
@@ -46,6 +50,12 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
     fitted to the training rows (``gaussian_hint``), which brings in linear relations between the
     columns exactly.
     ``transform`` fills only the missing cells; observed cells are returned bit-identical.
+
+    The held-out cells also measure how far off the fills are, so the fitted model knows a
+    predictive distribution for every gap (``docs/usage.md``, "Multiple imputation"):
+    ``sample`` draws completed tables from it for multiple imputation (pool the analyses with
+    ``impute.pool``), ``interval`` gives central intervals of the numeric fills, and
+    ``sample_posterior=True`` makes ``transform`` return one draw.
 
     Parameters
     ----------
@@ -106,11 +116,17 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
     extrapolate : bool, default=False
         Allow filled numbers outside the range of each column's observed values; by default
         they are clipped to it.
+    sample_posterior : bool, default=False
+        When True, ``transform`` returns one draw from the predictive distribution of the gaps
+        (as ``sample`` with one draw) instead of the best fills, so that a ``Pipeline`` or a
+        search over parameters can be run on draws. The draw is seeded by ``random_state``: an
+        int gives the same draw on every call, None a fresh one. Needs ``early_stopping``.
     device : str, default="auto"
         Torch device to train and predict on; ``"auto"`` uses CUDA when available.
     random_state : int, RandomState instance or None, default=None
-        Seeds every random choice (initial weights, validation cells, row order, masks). The same
-        value gives identical output on the CPU.
+        Seeds every random choice (initial weights, validation cells, row order, masks, and the
+        draws of ``transform`` with ``sample_posterior``). The same value gives identical output
+        on the CPU.
     verbose : int, default=0
         Print the training loss and validation error after each epoch when positive.
     missing_values : int, float or None, default=np.nan
@@ -136,6 +152,11 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
     gaussian_hint_ : GaussianHint or None
         The normal distribution fitted to the training rows, with each column's share of the
         conditional mean; None when ``gaussian_hint=False`` or without early stopping.
+    spread_ : PredictiveSpread or None
+        What the held-out cells say of the fills' errors (quantiles of each numeric column's
+        standardised errors, each categorical column's temperature), behind ``sample`` and
+        ``interval``; None without early stopping, or from a model file written before draws
+        existed.
     encoder_ : TableEncoder
         How each modelled column is encoded (scaling learned from the observed values,
         categories) and decoded.
@@ -192,6 +213,7 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         "scaling": [StrOptions({"robust", "quantile"})],
         "n_neighbors": [Interval(Integral, 0, None, closed="left")],
         "gaussian_hint": ["boolean"],
+        "sample_posterior": ["boolean"],
     }
 
     def __init__(
@@ -213,6 +235,7 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         validation_fraction=0.1,
         n_iter_no_change=10,
         extrapolate=False,
+        sample_posterior=False,
         device="auto",
         random_state=None,
         verbose=0,
@@ -243,6 +266,7 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.extrapolate = extrapolate
+        self.sample_posterior = sample_posterior
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -310,6 +334,7 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
             self.gaussian_hint_ = (
                 GaussianHint(numeric) if self.gaussian_hint and self.early_stopping else None
             )
+            self.spread_ = PredictiveSpread(numeric) if self.early_stopping else None
             history = train(
                 network,
                 values,
@@ -319,6 +344,7 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
                 on_epoch or (epoch_printer("validation MSE") if self.verbose else None),
                 self.neighbour_hint_,
                 self.gaussian_hint_,
+                self.spread_,
             )
         self._keep_network(network, history)
 
@@ -336,6 +362,8 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         )
 
     def _impute_columns(self, columns, as_floats=False):
+        if self.sample_posterior:
+            return self._draw_columns(columns, as_floats, 1, self.random_state)[0]
         values, visible = self._to_model_space(columns)
         gaps = (~visible).any(dim=1)  # rows without a gap need no prediction
         predicted = torch.zeros_like(values)
@@ -344,6 +372,156 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
             predicted[gaps] = predict(self.model_, values[gaps], visible[gaps], *hints)
         predicted = predicted.cpu().numpy().astype(np.float64)
         return self.encoder_.inverse_transform(predicted, columns, self.extrapolate, as_floats)
+
+    def sample(self, X, n_draws=5, random_state=None):
+        """Draw completed tables from the predictive distribution of the missing cells.
+
+        Each draw fills every gap with a value drawn given the row's observed cells: a row's
+        numeric gaps jointly (their errors correlated as the columns are), its categorical gaps
+        from the network's category probabilities given the row and its numeric draws. The
+        spread comes from the held-out cells, so a gap whose row says much about it (a near copy
+        of its column is observed) varies little between draws, and one whose row says little
+        varies much. Analyse each draw and pool the results with ``impute.pool`` (Rubin's rules).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with the same columns as during ``fit``.
+        n_draws : int, default=5
+            How many completed tables.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws: the same value gives the same tables on the CPU.
+
+        Returns
+        -------
+        draws : list of ndarray or DataFrame
+            ``n_draws`` tables of the type, shape, columns and dtypes ``transform`` returns;
+            observed cells are identical in every draw, integer, boolean and datetime columns
+            keep their kinds (in a DataFrame), and filled numbers stay within each column's
+            observed range unless ``extrapolate``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from impute import TransformerImputer
+        >>> rng = np.random.default_rng(0)
+        >>> a = rng.normal(size=(300, 1))
+        >>> X = np.hstack([a, a + 0.1 * rng.normal(size=(300, 1)), rng.normal(size=(300, 1))])
+        >>> X[rng.random(X.shape) < 0.2] = np.nan
+        >>> imputer = TransformerImputer(max_epochs=5, random_state=0).fit(X)
+        >>> draws = imputer.sample(X, n_draws=3, random_state=0)
+        >>> len(draws), draws[0].shape
+        (3, (300, 3))
+        >>> bool((draws[0][~np.isnan(X)] == draws[2][~np.isnan(X)]).all())
+        True
+        """
+        check_is_fitted(self)
+        if not isinstance(n_draws, Integral) or n_draws < 1:
+            raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}")
+        self._check_spread("sample")
+        return self._complete(
+            X,
+            lambda columns, as_floats: self._draw_columns(
+                columns, as_floats, n_draws, random_state
+            ),
+        )
+
+    def interval(self, X, level=0.9):
+        """Central intervals of the predictive distribution of every filled numeric cell.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with the same columns as during ``fit``.
+        level : float, default=0.9
+            Probability, between 0 and 1, that each interval holds the true value; the bounds
+            are the distribution's ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles.
+
+        Returns
+        -------
+        lower, upper : ndarray or DataFrame of shape (n_samples, n_features_out)
+            Two tables laid out as ``transform``'s: observed cells hold their value in both (a
+            known value is its own interval), filled numeric cells the bounds, and filled
+            categorical cells stay missing (categories have no order to bound).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from impute import TransformerImputer
+        >>> rng = np.random.default_rng(0)
+        >>> a = rng.normal(size=(300, 1))
+        >>> X = np.hstack([a, a + 0.1 * rng.normal(size=(300, 1)), rng.normal(size=(300, 1))])
+        >>> X[rng.random(X.shape) < 0.2] = np.nan
+        >>> imputer = TransformerImputer(max_epochs=5, random_state=0).fit(X)
+        >>> lower, upper = imputer.interval(X, level=0.9)
+        >>> bool((lower <= upper).all())
+        True
+        """
+        check_is_fitted(self)
+        if not isinstance(level, Real) or not 0 < level < 1:
+            raise ValueError(f"level must be a number between 0 and 1, got {level!r}")
+        self._check_spread("interval")
+        return tuple(
+            self._complete(
+                X, lambda columns, as_floats: self._bounds_columns(columns, as_floats, level)
+            )
+        )
+
+    def _check_spread(self, method):
+        if getattr(self, "spread_", None) is None:
+            raise ValueError(
+                f"{method} needs the predictive spread that fit measures on held-out cells; "
+                + (
+                    "this imputer was fitted with early_stopping=False: refit it with "
+                    "early_stopping=True"
+                    if not self.early_stopping
+                    else "this model was saved before draws existed: refit it"
+                )
+            )
+
+    def _draw_columns(self, columns, as_floats, n_draws, random_state):
+        """``n_draws`` fills of the modelled ``columns``, decoded."""
+        self._check_spread("sample_posterior" if self.sample_posterior else "sample")
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+        generator = torch.Generator(self.device_).manual_seed(seed)
+        values, visible = self._to_model_space(columns)
+        gaps = (~visible).any(dim=1)
+        drawn = torch.zeros((n_draws, *values.shape), device=values.device)
+        if gaps.any():
+            hints = self.neighbour_hint_, self.gaussian_hint_
+            drawn[:, gaps] = draw(
+                self.model_, values[gaps], visible[gaps], n_draws, generator, self.spread_, *hints
+            )
+        drawn = drawn.cpu().numpy().astype(np.float64)
+        return [
+            self.encoder_.inverse_transform(one, columns, self.extrapolate, as_floats)
+            for one in drawn
+        ]
+
+    def _bounds_columns(self, columns, as_floats, level):
+        """The lower and upper bounds of the modelled ``columns``' numeric gaps, decoded; the
+        categorical columns as given (missing where missing)."""
+        values, visible = self._to_model_space(columns)
+        gaps = (~visible).any(dim=1)
+        sides = [torch.zeros_like(values), torch.zeros_like(values)]
+        if gaps.any():
+            hints = self.neighbour_hint_, self.gaussian_hint_
+            found = bounds(self.model_, values[gaps], visible[gaps], level, self.spread_, *hints)
+            for side, bound in zip(sides, found):
+                side[gaps] = bound
+        categorical = self.model_.categorical.tolist()
+        decoded = []
+        for side in sides:
+            side = self.encoder_.inverse_transform(
+                side.cpu().numpy().astype(np.float64), columns, self.extrapolate, as_floats
+            )
+            decoded.append(
+                [
+                    column if flag else bound
+                    for column, bound, flag in zip(columns, side, categorical)
+                ]
+            )
+        return decoded
 
     def _export_state(self):
         state = super()._export_state()
@@ -354,10 +532,12 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
                 "n_neighbors": neighbours.n_neighbors if neighbours is not None else 0,
                 "reference_rows": len(neighbours.values) if neighbours is not None else 0,
                 "gaussian_hint": gaussian is not None,
+                "predictive_spread": self.spread_ is not None,
             }
             arrays = {
                 **(neighbours.state() if neighbours else {}),
                 **(gaussian.state() if gaussian else {}),
+                **(self.spread_.state() if self.spread_ is not None else {}),
             }
             state.update(self._export_network(settings, arrays))
         return state
@@ -365,12 +545,12 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
     def _import_state(self, state):
         state = dict(state)
         super()._import_state(state)
-        self.neighbour_hint_ = self.gaussian_hint_ = None
+        self.neighbour_hint_ = self.gaussian_hint_ = self.spread_ = None
         if "model_config" not in state:
             return
         stored = dict(state["model_config"])
         settings = {name: stored.pop(name, None) for name in HINT_SETTINGS}
-        names = [*NeighbourHint.STATE, *GaussianHint.STATE]
+        names = [*NeighbourHint.STATE, *GaussianHint.STATE, *PredictiveSpread.STATE]
         arrays = {name: state.pop(f"model.{name}") for name in names if f"model.{name}" in state}
         self._import_network(
             {**state, "model_config": stored}, lambda config: CellTransformer(CellConfig(**config))
@@ -382,3 +562,5 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
             )
         if settings["gaussian_hint"]:
             self.gaussian_hint_ = GaussianHint.from_state(numeric, arrays)
+        if settings["predictive_spread"]:
+            self.spread_ = PredictiveSpread.from_state(numeric, arrays)

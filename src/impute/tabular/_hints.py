@@ -145,10 +145,11 @@ class NeighbourHint(_StoredArrays):
                     errors[part] = torch.where(hidden, values[part] - predicted, errors[part])
         self.errors.copy_(errors)
 
-    def __call__(self, values, visible, exclude=None):
+    def __call__(self, values, visible, exclude=None, with_scale=False):
         """Per numeric cell (B, F), the mean ``errors`` of the ``n_neighbors`` nearest kept rows
         that observe it, 0 where none does; ``exclude`` (B,) is each row's own position among
-        them (-1: none), never a neighbour.
+        them (-1: none), never a neighbour. ``with_scale`` also returns the root mean square of
+        the same errors (B, F): how far off the network is near the row, from the same search.
 
         Distance is the mean squared difference over the numeric columns both rows show, as in
         ``KNNImputer``.
@@ -168,13 +169,17 @@ class NeighbourHint(_StoredArrays):
                 seen,
                 reference,
                 None if exclude is None else exclude[rows],
+                with_scale,
             )
             for rows in chunks
         ]
+        if with_scale:
+            return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
         return torch.cat(parts)
 
-    def _chunk(self, values, visible, seen, reference, exclude):
-        """The correction for a few rows (B, F), given ``seen`` (R, F) and ``reference`` (3F, R)."""
+    def _chunk(self, values, visible, seen, reference, exclude, with_scale=False):
+        """The correction for a few rows (B, F), given ``seen`` (R, F) and ``reference`` (3F, R),
+        and with ``with_scale`` the errors' root mean square."""
         k = self.n_neighbors
         query = (visible & self.numeric).float()  # (B, F)
         x = values * query  # (B, F)
@@ -189,8 +194,17 @@ class NeighbourHint(_StoredArrays):
         near, rows = distance.topk(candidates, dim=1, largest=False)  # (B, M)
         present = self.observed[rows] & self.numeric & near.isfinite()[..., None]  # (B, M, F)
         use = present & (present.cumsum(1) <= k)  # the first k candidates observing each column
-        count = use.sum(1)  # (B, F)
-        return (use * self.errors[rows]).sum(1) / count.clamp(min=1)  # (B, F)
+        count = use.sum(1).clamp(min=1)  # (B, F)
+        errors = use * self.errors[rows]  # (B, M, F)
+        correction = errors.sum(1) / count  # (B, F)
+        if with_scale:
+            return correction, (errors.square().sum(1) / count).sqrt()
+        return correction
+
+    def typical_error(self):
+        """Root mean square (F,) of each column's kept errors; 0 where none is observed."""
+        cells = (self.observed & self.numeric).float()  # (R, F)
+        return ((self.errors.square() * cells).sum(0) / cells.sum(0).clamp(min=1)).sqrt()
 
     def _arrays(self):
         return self.values, self.observed, self.errors, self.share
@@ -247,12 +261,16 @@ class GaussianHint(_StoredArrays):
         return cls(numeric)._load(state)
 
 
-def blend(numeric, values, visible, neighbours=None, gaussian=None):
+def blend(numeric, values, visible, neighbours=None, gaussian=None, exclude=None, correction=None):
     """The network's numeric fills (B, F) corrected by the neighbours' errors and mixed with the
-    conditional means, in each column's shares (all 0 until ``fit_shares`` sets them)."""
+    conditional means, in each column's shares (all 0 until ``fit_shares`` sets them);
+    ``exclude`` (B,) is each row's own position among the kept rows (-1: none), for rows that
+    were kept; ``correction`` (B, F) is the neighbours' correction when already searched."""
     mixed = numeric
     if neighbours is not None and neighbours.share.any():
-        mixed = mixed + neighbours.share * neighbours(values, visible)  # (B, F)
+        if correction is None:
+            correction = neighbours(values, visible, exclude)
+        mixed = mixed + neighbours.share * correction  # (B, F)
     if gaussian is not None and gaussian.share.any():
         mixed = mixed + gaussian.share * (gaussian(values, visible) - numeric)
     return mixed  # (B, F)
@@ -336,8 +354,12 @@ def fit_hints(
     """Fit the hints beside a trained ``network`` and set their shares on the held-out cells.
 
     ``values`` and ``observed`` (N, F) are the training rows; ``train_observed`` (N, F) leaves
-    out the ``held_out`` cells (N, F), which measure the shares. The kept rows and the normal
-    that fills gaps then see every observed cell, as the neighbour search sees every row.
+    out the ``held_out`` cells (N, F), which measure the shares, so the normal is fitted blind to
+    them; refit it on every observed cell (``GaussianHint.fit`` with ``warm_start``) once
+    nothing else is measured on them, as the neighbour search sees every row.
+
+    Returns (N,) each training row's position among the kept rows (-1: not kept), so that a
+    held-out row is never its own neighbour.
     """
     rows = held_out.any(dim=1).nonzero().squeeze(1)
     positions = torch.full((len(values),), -1, dtype=torch.long, device=values.device)
@@ -345,7 +367,6 @@ def fit_hints(
         positions = neighbours.remember(values, observed, generator)  # (N,)
         neighbours.measure_errors(network)
     if gaussian is not None:
-        # blind to the held-out cells, which measure it
         gaussian.fit(values, train_observed, generator)
     fit_shares(
         network,
@@ -356,5 +377,4 @@ def fit_hints(
         neighbours,
         gaussian,
     )
-    if gaussian is not None:
-        gaussian.fit(values, observed, generator, warm_start=True)
+    return positions

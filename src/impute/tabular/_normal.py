@@ -1,4 +1,5 @@
-"""A multivariate normal fitted to incomplete rows, and the conditional mean of each row's gaps.
+"""A multivariate normal fitted to incomplete rows, and the conditional distribution of each
+row's gaps (its mean, its spread, and joint draws of it).
 
 Some tables are close to linear (breast_cancer's radius, perimeter and area are near-exact
 functions of each other). The network learns such relations slowly from a few hundred rows; a
@@ -41,6 +42,37 @@ def _regularised(covariance):
     return covariance + torch.diag(RIDGE * diagonal + FLOOR)
 
 
+def _precision(covariance):
+    """The inverse (F, F) of a regularised covariance, in float64 (float32 on MPS, which has no
+    float64)."""
+    work = torch.float32 if covariance.device.type == "mps" else torch.float64
+    return torch.cholesky_inverse(torch.linalg.cholesky(covariance.to(work)))
+
+
+def _gap_blocks(visible, precision):
+    """Each batch of rows' precision block over its hidden cells, factorised.
+
+    Yields ``(rows (B,), columns (B, K), used (B, K), factor (B, K, K))``: the rows (taken in
+    order of their number of hidden cells), each row's hidden columns padded to the batch's
+    largest count K, which of those are real, and the Cholesky factor L of P_mm (L Lᵀ = P_mm),
+    with the identity on the padding.
+    """
+    work = precision.dtype
+    hidden = ~visible  # (N, F)
+    counts = hidden.sum(1)  # (N,)
+    order = counts.argsort(stable=True)  # (N,) rows by their number of gaps
+    order = order[counts[order] > 0]
+    hidden_first = hidden.to(torch.int8).argsort(dim=1, descending=True, stable=True)  # (N, F)
+    for rows in _batches(order, counts[order]):
+        k = int(counts[rows[-1]])  # K, this batch's largest number of gaps
+        columns = hidden_first[rows, :k]  # (B, K): each row's hidden columns, then padding
+        used = torch.arange(k, device=visible.device) < counts[rows, None]  # (B, K)
+        both = used[:, :, None] & used[:, None, :]  # (B, K, K)
+        block = precision[columns[:, :, None], columns[:, None, :]]  # (B, K, K): P_mm
+        block = torch.where(both, block, torch.eye(k, dtype=work, device=visible.device))
+        yield rows, columns, used, torch.linalg.cholesky(block)  # (B, K, K)
+
+
 def conditional(values, visible, mean, covariance, with_spread=False):
     """Conditional mean of every cell given the ``visible`` cells of its row.
 
@@ -68,37 +100,73 @@ def conditional(values, visible, mean, covariance, with_spread=False):
         Visible cells unchanged, the others their conditional mean.
     spread : Tensor (F, F), only with ``with_spread``
     """
-    work = torch.float32 if covariance.device.type == "mps" else torch.float64  # MPS has no float64
-    mean, covariance = mean.to(work), covariance.to(work)
-    precision = torch.cholesky_inverse(torch.linalg.cholesky(covariance))  # (F, F)
+    precision = _precision(covariance)  # (F, F)
+    work = precision.dtype
+    mean = mean.to(work)
     x = values.to(work)  # (N, F)
     centred = ((x - mean) * visible).nan_to_num()  # (N, F), 0 on the hidden cells
     pull = centred @ precision  # (N, F): P_{:, o} (x - μ)_o
     filled = torch.where(visible, x, mean)  # (N, F)
-    spread = torch.zeros_like(covariance)  # (F, F)
-    hidden = ~visible  # (N, F)
-    counts = hidden.sum(1)  # (N,)
-    order = counts.argsort(stable=True)  # (N,) rows by their number of gaps
-    order = order[counts[order] > 0]
-    hidden_first = hidden.to(torch.int8).argsort(dim=1, descending=True, stable=True)  # (N, F)
-    for rows in _batches(order, counts[order]):
-        k = int(counts[rows[-1]])  # K, this batch's largest number of gaps
-        columns = hidden_first[rows, :k]  # (B, K): each row's hidden columns, then padding
-        used = torch.arange(k, device=values.device) < counts[rows, None]  # (B, K)
-        both = used[:, :, None] & used[:, None, :]  # (B, K, K)
-        block = precision[columns[:, :, None], columns[:, None, :]]  # (B, K, K): P_mm
-        block = torch.where(both, block, torch.eye(k, dtype=work, device=values.device))
-        factor = torch.linalg.cholesky(block)  # (B, K, K)
+    spread = torch.zeros_like(precision)  # (F, F)
+    for rows, columns, used, factor in _gap_blocks(visible, precision):
         right = pull[rows[:, None], columns] * used  # (B, K)
         solved = torch.cholesky_solve(right[..., None], factor).squeeze(-1)  # (B, K)
         estimate = mean[columns] - solved  # (B, K)
         filled[rows[:, None], columns] = torch.where(used, estimate, filled[rows[:, None], columns])
         if with_spread:
+            both = used[:, :, None] & used[:, None, :]  # (B, K, K)
             inverse = torch.cholesky_inverse(factor) * both  # (B, K, K): P_mm⁻¹, 0 on padding
             cells = (columns[:, :, None].expand_as(inverse), columns[:, None, :].expand_as(inverse))
             spread.index_put_(cells, inverse, accumulate=True)  # (F, F)
     filled = filled.to(values.dtype)
     return (filled, spread) if with_spread else filled
+
+
+def gap_scores(visible, covariance, generator, n_draws=0):
+    """The conditional spread of every row's hidden cells, and joint draws of it.
+
+    A row's hidden cells given its visible ones have covariance P_mm⁻¹; with L Lᵀ = P_mm,
+    ``L⁻ᵀ z`` for a standard normal z has exactly that covariance, so one triangular solve per
+    draw gives the gaps of a row jointly, correlated as the normal says.
+
+    Parameters
+    ----------
+    visible : BoolTensor (N, F)
+    covariance : Tensor (F, F)
+        Regularised, as for ``conditional``.
+    generator : torch.Generator or None
+        Drives the draws (on the device of ``visible``); unused without draws.
+    n_draws : int
+        D, the number of draws.
+
+    Returns
+    -------
+    std : Tensor (N, F)
+        Each hidden cell's conditional standard deviation; 0 on visible cells.
+    scores : Tensor (D, N, F)
+        Each draw's deviations divided by ``std``: standard normal per cell, correlated within a
+        row as its gaps are; 0 on visible cells.
+    """
+    precision = _precision(covariance)  # (F, F)
+    n, f = visible.shape
+    std = torch.zeros(n, f, dtype=precision.dtype, device=visible.device)
+    scores = torch.zeros(n_draws, n, f, dtype=precision.dtype, device=visible.device)
+    for rows, columns, used, factor in _gap_blocks(visible, precision):
+        variance = torch.cholesky_inverse(factor).diagonal(dim1=-2, dim2=-1)  # (B, K)
+        deviation = variance.sqrt() * used  # (B, K)
+        std[rows[:, None], columns] = torch.where(used, deviation, std[rows[:, None], columns])
+        if n_draws:
+            z = torch.randn(
+                (n_draws, *used.shape, 1),
+                generator=generator,
+                dtype=precision.dtype,
+                device=visible.device,
+            )  # (D, B, K, 1)
+            drawn = torch.linalg.solve_triangular(factor.mT, z, upper=True).squeeze(-1)  # (D, B, K)
+            scaled = drawn / variance.sqrt()  # (D, B, K)
+            current = scores[:, rows[:, None], columns]  # (D, B, K)
+            scores[:, rows[:, None], columns] = torch.where(used, scaled, current)
+    return std.float(), scores.float()
 
 
 def fit_normal(values, observed, max_iterations=MAX_ITERATIONS, start=None):

@@ -13,6 +13,7 @@ import torch
 
 from ..core import AdamW, make_mask, masked_mean, rows_for_width, train_epochs
 from ._hints import blend, fit_hints, row_batches
+from ._spread import fit_spread
 
 MAX_VALIDATION_ROWS = 2048
 MIN_ENTROPY = 0.1  # nats; a column that is nearly constant is not weighted up without bound
@@ -82,10 +83,19 @@ def row_batches_forever(n_rows, batch_size, generator, device):
 
 
 def train(
-    network, values, observed, config, generator, on_epoch=None, neighbours=None, gaussian=None
+    network,
+    values,
+    observed,
+    config,
+    generator,
+    on_epoch=None,
+    neighbours=None,
+    gaussian=None,
+    spread=None,
 ):
     """Fit ``network`` to recover hidden observed cells; keep the best epoch's averaged weights,
-    then fit the hints (``neighbours``, ``gaussian``; either may be None) on the held-out cells.
+    then fit the hints (``neighbours``, ``gaussian``) and the predictive ``spread`` on the
+    held-out cells (any of the three may be None; none is fitted without held-out cells).
 
     Parameters
     ----------
@@ -102,6 +112,7 @@ def train(
         Called as ``on_epoch(epoch, train_loss, validation_score)`` after each epoch.
     neighbours : NeighbourHint, optional
     gaussian : GaussianHint, optional
+    spread : PredictiveSpread, optional
 
     Returns
     -------
@@ -135,10 +146,16 @@ def train(
 
     optimizer = AdamW(network.parameters(), config.learning_rate, fused=True)
     history = train_epochs(network, optimizer, config, batches, score, on_epoch)
-    if (neighbours is not None or gaussian is not None) and len(rows):
-        fit_hints(
-            network, values, observed, train_observed, held_out, generator, neighbours, gaussian
-        )
+    if not len(rows):
+        return history
+    positions = fit_hints(
+        network, values, observed, train_observed, held_out, generator, neighbours, gaussian
+    )
+    if spread is not None:
+        cells = values[rows], train_observed[rows], held_out[rows], positions[rows]
+        fit_spread(network, *cells, spread, neighbours, gaussian)
+    if gaussian is not None:
+        gaussian.fit(values, observed, generator, warm_start=True)
     return history
 
 

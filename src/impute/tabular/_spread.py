@@ -1,0 +1,271 @@
+"""How unsure each fill is: the predictive distribution behind draws and intervals.
+
+A fill is a best guess; multiple imputation needs the distribution it is the centre of. For a
+numeric gap that distribution is built from two things the fitted model already has:
+
+- its **shape and scale per column**, from the held-out cells (observed cells the network never
+  saw, filled exactly as real gaps are): each one's error, divided by the spread the normal
+  distribution of ``GaussianHint`` gives that cell's gap (``gap_scores``), is one sample of the
+  column's *standardised error*; ``PredictiveSpread`` keeps its quantiles. They carry what a
+  normal would not (heavy tails, skew, a network that fills much better than a linear model).
+- its **dependence on the row**: the normal's conditional spread of the gap given the cells its
+  row shows, so a gap next to a near copy of itself gets a narrow distribution and a row with
+  many gaps a wide one, and the gaps of one row are drawn jointly, correlated as the normal says
+  (a Gaussian copula on the standardised errors).
+
+So a draw of a numeric gap is its fill plus ``std x Q_j(Φ(score))``, with ``score`` the gap's
+correlated standard normal, ``Φ`` its distribution function and ``Q_j`` the column's quantile
+function of standardised errors. Categorical gaps are drawn from the network's category scores,
+each column's temperature fitted on its held-out cells so that the probabilities are neither
+over- nor under-confident.
+
+Shapes: N rows, F columns, C categorical columns, K categories over all of them, L quantile
+levels, D draws.
+"""
+
+import math
+
+import torch
+from torch.nn import functional as F
+
+from ._hints import _StoredArrays, blend, row_batches
+from ._normal import gap_scores
+
+QUANTILE_LEVELS = 201  # stored quantiles per column: every half percent
+SHRINK_CELLS = (
+    200  # held-out cells at which a column's own quantiles weigh as much as the shared shape
+)
+LOCAL_FLOOR = 0.25  # of a column's typical error: the least a row's neighbours may say it errs
+TEMPERATURES = torch.logspace(math.log10(0.25), math.log10(4.0), 49)  # tried per categorical column
+
+
+def _levels(device):
+    return torch.linspace(0.0, 1.0, QUANTILE_LEVELS, device=device)
+
+
+class PredictiveSpread(_StoredArrays):
+    """Quantiles of each numeric column's standardised errors, and each categorical column's
+    temperature, both fitted on held-out cells.
+
+    Parameters
+    ----------
+    numeric : BoolTensor (F,)
+        The numeric columns.
+    """
+
+    STATE = ("spread_quantiles", "category_temperature")  # names in model files
+
+    def __init__(self, numeric):
+        self.numeric = numeric
+        f = len(numeric)
+        normal = torch.distributions.Normal(0.0, 1.0)
+        inner = _levels(numeric.device).clamp(0.5 / QUANTILE_LEVELS, 1 - 0.5 / QUANTILE_LEVELS)
+        # (F, L) until fitted: a standard normal's quantiles
+        self.quantiles = normal.icdf(inner).repeat(f, 1)
+        self.temperature = torch.ones(f, device=numeric.device)  # (F,) 1 for numeric columns
+
+    def fit(self, errors, std, cells):
+        """Set the quantiles from the errors (N, F) of the held-out ``cells`` (N, F) and their
+        gaps' conditional spreads ``std`` (N, F; all 1 without a normal distribution).
+
+        A few dozen cells place a column's median and scale well but its tails poorly, so each
+        column's quantiles are a mix: its own, and its median and mean absolute deviation
+        around it applied to the shape all numeric columns' standardised errors share, the own
+        ones weighted ``n / (n + SHRINK_CELLS)`` for n held-out cells. With no held-out cell
+        the standard normal's stay.
+        """
+        scored = cells & self.numeric & (std > 0)  # (N, F)
+        standardised = (errors / std.clamp(min=1e-12)).double()  # (N, F)
+        levels = _levels(errors.device).double()  # (L,)
+        columns = self.numeric.nonzero().squeeze(1).tolist()
+        own = {j: standardised[scored[:, j], j] for j in columns}
+        own = {j: z for j, z in own.items() if len(z) >= 2}
+        if not own:
+            return self
+        centre = {j: z.median() for j, z in own.items()}
+        scale = {j: (z - centre[j]).abs().mean().clamp(min=1e-12) for j, z in own.items()}
+        shape = torch.quantile(
+            torch.cat([(z - centre[j]) / scale[j] for j, z in own.items()]), levels
+        )  # (L,)
+        for j, z in own.items():
+            weight = len(z) / (len(z) + SHRINK_CELLS)
+            mixed = weight * torch.quantile(z, levels) + (1 - weight) * (
+                centre[j] + scale[j] * shape
+            )
+            self.quantiles[j] = mixed.float()
+        return self
+
+    def fit_temperatures(self, logits, targets, columns):
+        """Set each categorical column's temperature: the one of ``TEMPERATURES`` whose softened
+        scores give its held-out cells the lowest cross-entropy.
+
+        ``logits`` (M, K) are the scores of M held-out categorical cells, ``targets`` (M,) their
+        true categories (positions among the K) and ``columns`` (M,) their columns.
+        """
+        for j in columns.unique().tolist():
+            mine = columns == j
+            scores = logits[mine]  # (m, K)
+            entropy = torch.stack(
+                [F.cross_entropy(scores / t, targets[mine]) for t in TEMPERATURES.tolist()]
+            )  # (T,)
+            self.temperature[j] = TEMPERATURES[int(entropy.argmin())]
+        return self
+
+    def quantile(self, probabilities):
+        """Each column's standardised error at ``probabilities`` (..., F) in [0, 1], interpolated
+        linearly between the stored levels; same shape."""
+        position = probabilities.clamp(0, 1) * (QUANTILE_LEVELS - 1)  # (..., F)
+        low = position.floor().long().clamp(max=QUANTILE_LEVELS - 2)
+        share = position - low
+        table = self.quantiles.T  # (L, F)
+        below = table.gather(0, low.reshape(-1, low.shape[-1])).reshape(low.shape)
+        above = table.gather(0, (low + 1).reshape(-1, low.shape[-1])).reshape(low.shape)
+        return below + share * (above - below)
+
+    def deviations(self, std, scores):
+        """Draws' deviations from the fills (D, N, F): ``std x Q_j(Φ(scores))``."""
+        return std * self.quantile(torch.special.ndtr(scores))
+
+    def bounds(self, std, level):
+        """Offsets (N, F) of the central interval at ``level`` from the fills: lower, upper."""
+        tail = torch.full_like(std, (1 - level) / 2)
+        return std * self.quantile(tail), std * self.quantile(1 - tail)
+
+    def _arrays(self):
+        return self.quantiles, self.temperature
+
+    @classmethod
+    def from_state(cls, numeric, state):
+        """Rebuild what ``state()`` returned, on the device of ``numeric``."""
+        return cls(numeric)._load(state)
+
+
+def fit_spread(network, values, visible, cells, positions, spread, neighbours=None, gaussian=None):
+    """Fit ``spread`` on the held-out ``cells`` (N, F), filled from ``visible`` (N, F) exactly as
+    real gaps are (the network blended with the hints in their shares); ``positions`` (N,)
+    keeps each row from being its own neighbour."""
+    network.eval()
+    numeric_columns = ~network.categorical
+    errors, stds, scores, targets, columns = [], [], [], [], []
+    with torch.inference_mode():
+        for part in row_batches(len(values)):
+            shown, seen, wanted = values[part], visible[part], cells[part]
+            numeric, logits = network(shown, seen, wanted)  # (B, F), (B, C, K)
+            filled, std, _ = centre_and_spread(
+                numeric, shown, seen, numeric_columns, neighbours, gaussian, positions[part]
+            )
+            errors.append(shown - filled)
+            stds.append(std)
+            for c, j in enumerate(network.categorical_columns.tolist()):
+                rows = wanted[:, j]
+                scores.append(logits[rows, c])  # (m, K)
+                targets.append(shown[rows, j].long() + network.starts[j])
+                columns.append(torch.full((int(rows.sum()),), j, device=values.device))
+    spread.fit(torch.cat(errors), torch.cat(stds), cells)
+    if scores:
+        spread.fit_temperatures(torch.cat(scores), torch.cat(targets), torch.cat(columns))
+
+
+def centre_and_spread(
+    numeric,
+    shown,
+    seen,
+    numeric_columns,
+    neighbours,
+    gaussian,
+    exclude=None,
+    generator=None,
+    n_draws=0,
+):
+    """The blended fills (B, F) of a batch's gaps, each numeric gap's spread (B, F) and its
+    draws' standard normal scores (D, B, F).
+
+    The spread is the normal's conditional standard deviation of the gap given the row's
+    numeric cells (``gap_scores``; 1 without a normal), times the root mean square of the
+    network's errors in its column on the row's nearest kept rows (without neighbours, 1),
+    floored at ``LOCAL_FLOOR`` of the column's typical error: the first says how much the row's
+    cells tell of the gap, the second how well the network does near the row.
+    """
+    gaps = ~seen & numeric_columns  # (B, F)
+    values = shown.masked_fill(~seen, 0.0)
+    correction = local = None
+    if neighbours is not None:
+        correction, local = neighbours(values, seen, exclude, with_scale=True)  # (B, F) each
+    filled = blend(numeric, values, seen, neighbours, gaussian, exclude, correction)
+    if gaussian is None:
+        shape = (n_draws, *seen.shape)
+        scores = (
+            torch.randn(shape, generator=generator, device=seen.device)
+            if n_draws
+            else torch.zeros(shape, device=seen.device)
+        )
+        std = gaps.float()
+    else:
+        std, scores = gap_scores(~gaps, gaussian.covariance, generator, n_draws)
+    if neighbours is not None:
+        std = std * torch.maximum(local, LOCAL_FLOOR * neighbours.typical_error())
+    return filled, std, scores
+
+
+def draw(network, values, visible, n_draws, generator, spread, neighbours=None, gaussian=None):
+    """Draws (D, N, F) of the cells that are not ``visible`` (N, F), from the predictive
+    distribution given the visible ones: scaled numbers, and category codes.
+
+    A row's numeric gaps are drawn jointly (``spread.deviations`` around the blended fills);
+    its categorical gaps are then drawn from the network's scores given the row and its
+    numeric draws, at each column's temperature. Visible cells come back as given.
+    """
+    network.eval()
+    numeric_columns = ~network.categorical
+    categorical_columns = network.categorical_columns  # (C,)
+    temperature = spread.temperature[categorical_columns][:, None]  # (C, 1)
+    parts = []
+    with torch.inference_mode():
+        for part in row_batches(len(values)):
+            shown, seen = values[part], visible[part]
+            numeric, _ = network(shown, seen, ~seen & numeric_columns)
+            filled, std, scores = centre_and_spread(
+                numeric,
+                shown,
+                seen,
+                numeric_columns,
+                neighbours,
+                gaussian,
+                None,
+                generator,
+                n_draws,
+            )
+            numbers = ~seen & numeric_columns  # (B, F)
+            drawn = torch.where(numbers, filled + spread.deviations(std, scores), shown)
+            categories = ~seen & network.categorical  # (B, F)
+            if categories.any():
+                for d in range(n_draws):
+                    given = network(drawn[d], seen | numbers, categories)[1]  # (B, C, K)
+                    noise = torch.rand(given.shape, generator=generator, device=given.device)
+                    gumbel = -torch.log(-torch.log(noise.clamp(min=1e-20)))  # (B, C, K)
+                    chosen = (given / temperature + gumbel).argmax(-1)  # (B, C)
+                    codes = (chosen - network.starts[categorical_columns]).to(drawn.dtype)
+                    drawn[d] = torch.where(
+                        categories, drawn[d].index_copy(1, categorical_columns, codes), drawn[d]
+                    )
+            parts.append(drawn)
+    return torch.cat(parts, dim=1)
+
+
+def bounds(network, values, visible, level, spread, neighbours=None, gaussian=None):
+    """The central interval at ``level`` of every numeric cell that is not ``visible``: lower
+    and upper (N, F) in scaled units, meaningful on those cells."""
+    network.eval()
+    numeric_columns = ~network.categorical
+    lower, upper = [], []
+    with torch.inference_mode():
+        for part in row_batches(len(values)):
+            shown, seen = values[part], visible[part]
+            numeric, _ = network(shown, seen, ~seen & numeric_columns)
+            filled, std, _ = centre_and_spread(
+                numeric, shown, seen, numeric_columns, neighbours, gaussian
+            )
+            below, above = spread.bounds(std, level)
+            lower.append(filled + below)
+            upper.append(filled + above)
+    return torch.cat(lower), torch.cat(upper)

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from harness import add_data_options, add_set_option, manifest_entries
+from harness import add_data_options, add_set_option, load_numeric_tables
 from sklearn.base import BaseEstimator
 
 from impute import MeanImputer, TransformerImputer
@@ -110,16 +110,6 @@ def load_holdout(names):
 
     for name in names:
         yield name, minmax_scale(getattr(datasets, f"load_{name}")().data)
-
-
-def load_tables(data_dir, names, max_rows):
-    """Yield (name, scaled numeric matrix) for the tabular data sets of the manifest."""
-    for entry in manifest_entries(data_dir, "tabular", names):
-        columns = [c for c in entry["numeric_cols"] if c != entry["target"]]
-        frame = pd.read_csv(data_dir / entry["file"], usecols=columns)
-        if len(frame) > max_rows:
-            frame = frame.sample(n=max_rows, random_state=0)
-        yield entry["name"], minmax_scale(frame[columns].to_numpy(dtype=np.float64))
 
 
 def _child(connection, method, params, X, mechanism, rate, seed):
@@ -305,7 +295,9 @@ def main():
     done = {_key(r) for r in runs}
     tables = load_holdout(args.holdout)
     if args.datasets or not args.holdout:
-        tables = itertools.chain(load_tables(args.data, args.datasets, args.max_rows), tables)
+        tables = itertools.chain(
+            load_numeric_tables(args.data, args.datasets, args.max_rows), tables
+        )
     for name, X in tables:
         for mechanism in args.mechanisms:
             for rate in args.rates:

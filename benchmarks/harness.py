@@ -1,11 +1,16 @@
 """What the benchmark scripts share: the data sets of docs/benchmarks.md (``--data``,
-``--datasets`` and their manifest) and ``--set PARAM=VALUE``, which runs the package's imputers
+``--datasets``, their manifest, and their numeric tables as the protocol scales them) and
+``--set PARAM=VALUE``, which runs the package's imputers
 with some parameters changed from their defaults, without editing the package."""
 
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from impute.cli import parse_params
+from impute.evaluation import minmax_scale
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data"  # the data sets of docs/benchmarks.md
 
@@ -31,6 +36,17 @@ def manifest_entries(data_dir, kind, names):
         for entry in manifest
         if entry["kind"] == kind and (not names or entry["name"] in names)
     ]
+
+
+def load_numeric_tables(data_dir, names, max_rows):
+    """Yield (name, scaled numeric matrix) for the tabular data sets of the manifest: numeric
+    columns but the target, at most ``max_rows`` rows drawn with seed 0, min-max scaled."""
+    for entry in manifest_entries(data_dir, "tabular", names):
+        columns = [c for c in entry["numeric_cols"] if c != entry["target"]]
+        frame = pd.read_csv(data_dir / entry["file"], usecols=columns)
+        if len(frame) > max_rows:
+            frame = frame.sample(n=max_rows, random_state=0)
+        yield entry["name"], minmax_scale(frame[columns].to_numpy(dtype=np.float64))
 
 
 def add_set_option(parser, estimator, example):

@@ -7,6 +7,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "impute"
 LAYERS = {
     "core": 0,
     "datasets": 0,
+    "pooling": 0,
     "tabular": 1,
     "series": 1,
     "evaluation": 2,

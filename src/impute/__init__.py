@@ -6,7 +6,8 @@ sample tables and ``impute.plots`` the figures. The subpackages behind them:
 
 - ``core``: what both model families share (errors, device, column kinds, masks, training loop);
 - ``tabular`` and ``series``: the two families, each a network, its training and its estimators;
-- ``evaluation``: hiding cells on purpose and scoring the fills;
+- ``evaluation``: hiding cells on purpose and scoring the fills (and the draws);
+- ``pooling``: Rubin's rules, for an analysis repeated on every draw;
 - ``io``: data files, their column schema, and model files;
 - ``cli``: the command line and the file jobs.
 """
@@ -33,6 +34,7 @@ from .evaluation import (
     rmse,
 )
 from .io import load_model, save_model
+from .pooling import PooledEstimate, pool
 from .series import SeriesBaselineImputer, SeriesLayout, TimeSeriesImputer, series_layout
 from .tabular import MeanImputer, TransformerImputer
 
@@ -42,6 +44,7 @@ __all__ = [
     "DataError",
     "MeanImputer",
     "ModelFileError",
+    "PooledEstimate",
     "SeriesBaselineImputer",
     "SeriesLayout",
     "TimeSeriesImputer",
@@ -63,6 +66,7 @@ __all__ = [
     "minmax_scale",
     "mre",
     "plots",
+    "pool",
     "rmse",
     "save_model",
     "series_layout",

@@ -27,6 +27,7 @@ from ._jobs import (
     fill_file,
     fit_file,
     schema_from_model,
+    split_paths,
 )
 from ._options import (
     PLOT_HELP,
@@ -206,6 +207,33 @@ def fill(
     na_values_text: NaValues = None,
     time_col: TimeCol = None,
     id_col: IdCol = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            show_default=False,
+            help="Fill every gap this many times with draws from the model's predictive "
+            "distribution (multiple imputation): one output with an .imputation column (1..M) "
+            "before the others, the draws one after the other.",
+        ),
+    ] = None,
+    split: Annotated[
+        bool,
+        typer.Option(
+            "--split",
+            help="With --draws M: write M files, OUTPUT with .1 ... .M before its extension.",
+        ),
+    ] = False,
+    interval: Annotated[
+        float | None,
+        typer.Option(
+            min=0.01,
+            max=0.99,
+            show_default=False,
+            help="Add COLUMN.lower and COLUMN.upper for every numeric column: the central interval "
+            "of this level (e.g. 0.9) around each filled cell, empty where the cell was observed.",
+        ),
+    ] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ):
@@ -216,9 +244,29 @@ def fill(
     --time-col fills the file as time series (read whole, written at once).
 
     Example: impute fill data.csv --model data.impute -o filled.parquet
+
+    Multiple imputation: impute fill data.csv -m data.impute --draws 5 --interval 0.9 -o long.csv
     """
     output = output or str(data.with_name(f"{data.stem}.filled{data.suffix}"))
     check_output(output, data)
+    if split and not draws:
+        raise typer.BadParameter("--split needs --draws M", param_hint="--split")
+    if split and output == STDOUT:
+        raise typer.BadParameter("--split writes one file per draw; give --output a file name")
+    if (draws or interval) and model is None and method not in (Method.dynamic, Method.static):
+        raise typer.BadParameter(
+            f"the {method.value} method fills each gap with one value; draws and intervals need "
+            "--method dynamic or static",
+            param_hint="--draws" if draws else "--interval",
+        )
+    if (draws or interval) and time_col is not None:
+        raise typer.BadParameter(
+            "draws and intervals are made for tables; a time-series model fills each gap once",
+            param_hint="--draws" if draws else "--interval",
+        )
+    if split:
+        for path in split_paths(output, draws):
+            check_output(str(path), data)
     options = fit_options(
         method=method,
         columns=columns,
@@ -254,9 +302,14 @@ def fill(
                 sep=sep,
                 encoding=encoding,
                 on_rows=lambda n: bar.advance(task, n),
+                draws=draws,
+                split=split,
+                interval=interval,
+                seed=seed,
             )
     if not quiet and output != STDOUT:
-        stderr.print(f"{rows} rows written to {output}", highlight=False)
+        where = f"{draws} files named like {output}" if split else output
+        stderr.print(f"{rows} rows written to {where}", highlight=False)
 
 
 def _run_note(run):
@@ -319,6 +372,15 @@ def evaluate(
     na_values_text: NaValues = None,
     time_col: TimeCol = None,
     id_col: IdCol = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(
+            min=2,
+            show_default=False,
+            help="Also draw each hidden cell this many times (methods that can draw) and score the "
+            "draws: coverage and width of their central 90% interval, and CRPS.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print every run and the summary as JSON.")
     ] = False,
@@ -340,6 +402,8 @@ def evaluate(
     is z-scored, and MAE, RMSE and MRE are measured on them (SAITS's protocol).
 
     Example: impute evaluate data.csv --mechanism mar --rate 0.3 --seeds 3 --plot errors.png
+
+    With --draws M, the draws of each hidden cell are scored too (coverage, width, CRPS).
     """
     check_plot(plot, data)
     chosen, params = evaluation_choices(methods, time_col, id_col, param)
@@ -349,6 +413,11 @@ def evaluate(
             "per-column pictures are drawn for tables only", param_hint="--plot"
         )
     seeds = seeds or (1 if series else 3)
+    if series and draws:
+        raise typer.BadParameter(
+            "draws are made for tables; a time-series model fills each gap once",
+            param_hint="--draws",
+        )
     common = dict(
         methods=chosen,
         rate=rate or (0.1 if series else 0.3),
@@ -380,6 +449,7 @@ def evaluate(
                 categorical=names(categorical) or (),
                 max_rows=max_rows,
                 on_run=on_run,
+                draws=draws,
                 **common,
             )
         if plot is not None:

@@ -7,16 +7,21 @@ by a batch and the model, not by the file. Given a time column, ``fit_file`` and
 hand the file to the time-series jobs, which read it whole.
 """
 
+import contextlib
 import itertools
 import math
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
+from sklearn import config_context
 
 from ..core import MODELLED_KINDS, NA_VALUES, DataError, ModelFileError, is_text_type
 from ..evaluation import evaluate_frame
 from ..io import (
+    STDOUT,
     TableFile,
     TableSchema,
     count_missing,
@@ -24,6 +29,7 @@ from ..io import (
     infer_schema,
     missing_cells,
     table_kinds,
+    table_writer,
     write_table,
 )
 from ..series import BaseSeriesImputer
@@ -178,13 +184,37 @@ def _output_schema(source_schema, schema, as_text):
     return pa.schema(fields)
 
 
-def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8", on_rows=None):
+def fill_file(
+    imputer,
+    schema,
+    source,
+    destination,
+    *,
+    sep=None,
+    encoding="utf-8",
+    on_rows=None,
+    draws=None,
+    split=False,
+    interval=None,
+    seed=0,
+):
     """Fill the gaps of ``source`` into ``destination``, streaming in record batches.
 
     Columns are matched by name: modelled columns must all be present, other columns pass
     through unchanged, and observed cells are written exactly as read. A time-series imputer
     fills the file as time series, read whole and written at once (``fill_series_file``).
-    Returns the row count.
+
+    With ``draws`` M, the gaps are filled M times with draws from the model's predictive
+    distribution (``TransformerImputer.sample``, seeded by ``seed`` and each batch's place in
+    the file): one output holding the M completed tables one after the other, marked by an
+    ``.imputation`` column (1 to M) before the others, as R's ``mice::complete(action =
+    "long")``; or, with ``split``, M files named like ``destination`` with ``.1``, ``.2``, ...
+    before its extension. With ``interval`` (a level such as 0.9), every numeric modelled column
+    gets ``COLUMN.lower`` and ``COLUMN.upper`` columns at the end: the central interval of each
+    filled cell, empty where the cell was observed. The draws are written in one pass over the
+    input; every output appears only once all of them are complete.
+
+    Returns the number of rows written (M times the input's with draws, in all files).
 
     Examples
     --------
@@ -199,7 +229,14 @@ def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8
     0
     """
     if isinstance(imputer, BaseSeriesImputer):
+        if draws or interval:
+            raise DataError(
+                f"{source}: draws and intervals are made for tables; a time-series model fills "
+                "each gap once"
+            )
         return fill_series_file(imputer, schema, source, destination, sep=sep, encoding=encoding)
+    if draws or interval:
+        check_can_draw(imputer)
     refuse_overwrite(source, destination)
     table_file = TableFile.open(source, sep, encoding)
     absent = [name for name in schema.modelled if name not in table_file.column_names]
@@ -213,21 +250,142 @@ def fill_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8
         if first is not None
         else pa.schema([(n, pa.string()) for n in table_file.column_names])
     )
+    bounded = [n for n in schema.modelled if schema.kinds[n] in ("float", "integer")]
     output_schema = _output_schema(source_schema, schema, as_text)
+    if interval:
+        added = [f"{name}.{side}" for name in bounded for side in ("lower", "upper")]
+        _refuse_taken(source, output_schema, added)
+        output_schema = pa.schema([*output_schema, *(pa.field(n, pa.float64()) for n in added)])
+    long = bool(draws) and not split
+    if long:
+        _refuse_taken(source, output_schema, [IMPUTATION_COLUMN])
+        output_schema = pa.schema([pa.field(IMPUTATION_COLUMN, pa.int64()), *output_schema])
 
     def filled_batches():
+        """Per input batch, the output batches: one per draw (one without draws)."""
         offset = 0
-        for batch in itertools.chain([first] if first is not None else [], batches):
+        for index, batch in enumerate(
+            itertools.chain([first] if first is not None else [], batches)
+        ):
             frame = model_frame(batch, schema, str(source), offset)
             missing = frame.isna().to_numpy()
-            filled = filled_frame(imputer, frame) if missing.any() else frame
-            columns = merged_columns(batch, filled, missing, schema, as_text)
+            tables = (
+                drawn_frames(imputer, frame, draws, (seed, index))
+                if draws
+                else [filled_frame(imputer, frame) if missing.any() else frame]
+            )
+            extra = _bounds_columns(imputer, frame, missing, bounded, interval) if interval else []
+            outputs = []
+            for m, filled in enumerate(tables, start=1):
+                columns = merged_columns(batch, filled, missing, schema, as_text) + extra
+                if long:
+                    columns = [pa.array(np.full(batch.num_rows, m, dtype=np.int64)), *columns]
+                outputs.append(pa.record_batch(columns, schema=output_schema))
             offset += batch.num_rows
             if on_rows:
                 on_rows(batch.num_rows)
-            yield pa.record_batch(columns, schema=output_schema)
+            yield outputs
 
-    return write_table(destination, output_schema, filled_batches(), table_file.delimiter)
+    if not draws:
+        return write_table(
+            destination, output_schema, (b for (b,) in filled_batches()), table_file.delimiter
+        )
+    if split:
+        return _write_split(destination, output_schema, filled_batches(), draws, table_file)
+    return _write_long(destination, output_schema, filled_batches(), draws, table_file)
+
+
+IMPUTATION_COLUMN = ".imputation"
+
+
+def check_can_draw(imputer):
+    """Refuse, before any data is read, a model that has no predictive distribution."""
+    if not hasattr(imputer, "sample"):
+        raise ModelFileError(
+            f"a {type(imputer).__name__} fills each gap with one value and cannot draw; fit "
+            "with --method dynamic or static to use --draws or --interval"
+        )
+    if getattr(imputer, "spread_", None) is None:
+        raise ModelFileError(
+            "this model cannot draw: it was saved before draws existed, or fitted without "
+            "early stopping; refit it with `impute fit` to use --draws or --interval"
+        )
+
+
+def drawn_frames(imputer, frame, n_draws, key):
+    """``n_draws`` completed copies of ``frame`` as DataFrames (dtypes kept), seeded by ``key``
+    (the fill's seed and the batch's place in the file) so that a file always gives the same
+    draws."""
+    seed = int(np.random.SeedSequence(key).generate_state(1)[0])
+    with config_context(transform_output="pandas"):
+        return imputer.sample(frame, n_draws, random_state=seed)
+
+
+def _bounds_columns(imputer, frame, missing, bounded, level):
+    """``COLUMN.lower`` and ``COLUMN.upper`` arrays for the ``bounded`` columns: the central
+    interval of each filled cell (numbers, integers unrounded), null where observed."""
+    with config_context(transform_output="default"):
+        lower, upper = imputer.interval(frame, level)
+    output_names = list(imputer.get_feature_names_out())
+    arrays = []
+    for name in bounded:
+        j = output_names.index(name)
+        gaps = missing[:, list(frame.columns).index(name)]
+        for side in (lower, upper):
+            values = np.asarray(side[:, j], dtype=np.float64)
+            arrays.append(pa.array(values, mask=~gaps))
+    return arrays
+
+
+def _refuse_taken(source, schema, names):
+    taken = [name for name in names if name in schema.names]
+    if taken:
+        raise DataError(
+            f"{source}: the file already has columns named {taken}, which the output would "
+            "add; rename them first"
+        )
+
+
+def split_paths(destination, n_draws):
+    """The files of ``--draws M --split``: ``NAME.1.EXT`` ... ``NAME.M.EXT``."""
+    path = Path(destination)
+    return [path.with_name(f"{path.stem}.{m}{path.suffix}") for m in range(1, n_draws + 1)]
+
+
+def _write_split(destination, schema, batches, n_draws, table_file):
+    """Write each draw to its own file; none appears unless all are complete."""
+    if str(destination) == STDOUT:
+        raise DataError("--split writes one file per draw; give an output file, not '-'")
+    rows = 0
+    with contextlib.ExitStack() as stack:
+        writers = [
+            stack.enter_context(table_writer(path, schema, table_file.delimiter))
+            for path in split_paths(destination, n_draws)
+        ]
+        for outputs in batches:
+            for write, batch in zip(writers, outputs):
+                write(batch)
+                rows += batch.num_rows
+    return rows
+
+
+def _write_long(destination, schema, batches, n_draws, table_file):
+    """Write the draws one after the other into one file: each draw goes to a Parquet part
+    while the input is read once, then the parts are copied in order."""
+    where = None if str(destination) == STDOUT else Path(destination).parent
+    with tempfile.TemporaryDirectory(dir=where, prefix=".impute-draws-") as folder:
+        parts = [Path(folder, f"{m}.parquet") for m in range(1, n_draws + 1)]
+        with contextlib.ExitStack() as stack:
+            writers = [stack.enter_context(table_writer(part, schema)) for part in parts]
+            for outputs in batches:
+                for write, batch in zip(writers, outputs):
+                    write(batch)
+        return write_table(
+            destination,
+            schema,
+            (batch for part in parts for batch in pq.ParquetFile(part).iter_batches()),
+            table_file.delimiter,
+        )
 
 
 def evaluate_file(
@@ -249,6 +407,7 @@ def evaluate_file(
     device="auto",
     params=None,
     on_run=None,
+    draws=None,
 ):
     """Score each method on cells of a data file hidden on purpose (``docs/benchmarks.md``).
 
@@ -257,6 +416,9 @@ def evaluate_file(
     fills the same cells, and RMSE and MAE are measured on the numeric ones in the scaled space,
     accuracy on the categorical ones. Files longer than ``max_rows`` are
     subsampled with a fixed seed. ``params`` sets parameters of the methods that train a network.
+    With ``draws`` M, the methods that can draw also fill the hidden cells M times and are
+    scored on them: coverage and width of the draws' central 90% interval, and CRPS
+    (``impute.evaluation.score_draws``).
     Returns ``(runs, summary)``: one dict per (method, seed), and
     per method the mean over seeds, overall and per column (and the epochs run, for the methods
     that train), plus the rows used.
@@ -296,7 +458,7 @@ def evaluate_file(
                 {
                     "method": method,
                     "seed": seed,
-                    **evaluate_frame(imputer, frame, mechanism, rate, seed),
+                    **evaluate_frame(imputer, frame, mechanism, rate, seed, n_draws=draws or 0),
                 }
             )
             if on_run:
@@ -322,7 +484,17 @@ def _summarise(runs):
     return {
         **{
             metric: mean_of([run.get(metric) for run in runs])
-            for metric in ("rmse", "mae", "accuracy", "seconds", "epochs")
+            for metric in (
+                "rmse",
+                "mae",
+                "accuracy",
+                "coverage",
+                "width",
+                "crps",
+                "seconds",
+                "draw_seconds",
+                "epochs",
+            )
         },
         "columns": {
             name: {

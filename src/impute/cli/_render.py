@@ -59,8 +59,15 @@ def table_evaluation(summary, seeds):
     scores_by_method = summary["methods"]
     metrics = [
         (key, header)
-        for key, header in (("rmse", "RMSE"), ("mae", "MAE"), ("accuracy", "accuracy"))
-        if any(scores[key] is not None for scores in scores_by_method.values())
+        for key, header in (
+            ("rmse", "RMSE"),
+            ("mae", "MAE"),
+            ("accuracy", "accuracy"),
+            ("coverage", "90% coverage"),
+            ("width", "90% width"),
+            ("crps", "CRPS"),
+        )
+        if any(scores.get(key) is not None for scores in scores_by_method.values())
     ]
     trained = any(scores["epochs"] is not None for scores in scores_by_method.values())
     table = Table()
@@ -71,7 +78,7 @@ def table_evaluation(summary, seeds):
     for method, scores in scores_by_method.items():
         table.add_row(
             method,
-            *[f"{scores[key]:.4f}" for key, _ in metrics],
+            *["–" if scores.get(key) is None else f"{scores[key]:.4f}" for key, _ in metrics],
             f"{scores['seconds']:.1f}",
             *_epochs_cells(scores, trained),
         )

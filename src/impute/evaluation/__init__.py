@@ -2,19 +2,24 @@
 shared by the command line's ``impute evaluate`` and the benchmarks.
 
 Tables: observed cells hidden by logistic amputation (``ampute``) in min-max scaled columns,
-RMSE and MAE on them (``evaluate``, ``evaluate_frame``). Series: points or blocks hidden in
+RMSE and MAE on them (``evaluate``, ``evaluate_frame``), and with ``n_draws`` the coverage and
+width of the draws' intervals and their CRPS (``score_draws``). Series: points or blocks hidden in
 z-scored series (``hide``, ``zscore``), MAE, RMSE and MRE on them (``evaluate_series``).
 """
 
 from ._amputation import MECHANISMS, ampute
-from ._metrics import mae, minmax_scale, mre, rmse
+from ._metrics import crps, draw_interval, mae, minmax_scale, mre, rmse, score_draws
 from ._series import PATTERNS, evaluate_series, hide, zscore
 from ._tables import evaluate, evaluate_frame
+from ._timing import draws_timed
 
 __all__ = [
     "MECHANISMS",
     "PATTERNS",
     "ampute",
+    "crps",
+    "draw_interval",
+    "draws_timed",
     "evaluate",
     "evaluate_frame",
     "evaluate_series",
@@ -23,5 +28,6 @@ __all__ = [
     "minmax_scale",
     "mre",
     "rmse",
+    "score_draws",
     "zscore",
 ]

@@ -14,11 +14,13 @@ from ..core import (
     frame_column_kind,
 )
 from ._amputation import ampute
-from ._metrics import mae, minmax_scale, rmse
-from ._timing import fit_transform_timed
+from ._metrics import mae, minmax_scale, rmse, score_draws
+from ._timing import draws_timed, fit_transform_timed
+
+DRAW_LEVEL = 0.9  # the central interval the draws are scored by
 
 
-def evaluate(imputer, X, mechanism="MCAR", rate=0.3, seed=0):
+def evaluate(imputer, X, mechanism="MCAR", rate=0.3, seed=0, n_draws=0):
     """Hide cells of ``X``, impute them with a fresh clone of ``imputer`` and score the result.
 
     Parameters
@@ -30,14 +32,19 @@ def evaluate(imputer, X, mechanism="MCAR", rate=0.3, seed=0):
     mechanism : {"MCAR", "MAR", "MNAR"}, default="MCAR"
     rate : float, default=0.3
     seed : int, default=0
-        Seeds the amputation only; the mask is the same for every imputer.
+        Seeds the amputation (the mask is the same for every imputer) and the draws.
+    n_draws : int, default=0
+        Also draw this many completed tables (``impute.evaluation.draws_timed`` says how) and
+        score them on the hidden cells.
 
     Returns
     -------
     dict
         ``rmse`` and ``mae`` on the hidden cells, ``seconds`` for fit plus transform, and for an
         imputer that trains in epochs, ``epochs``: how many it ran, which unlike seconds does not
-        depend on what else the machine was doing.
+        depend on what else the machine was doing. With draws from an imputer that can draw,
+        also the coverage and mean width of their central 90% interval
+        (``impute.evaluation.draw_interval``), their ``crps`` and ``draw_seconds``.
 
     Examples
     --------
@@ -51,11 +58,18 @@ def evaluate(imputer, X, mechanism="MCAR", rate=0.3, seed=0):
     hidden = ampute(X, mechanism, rate, random_state=seed)
     if not hidden.any():
         raise ValueError("the amputation hid no cell; use more rows or a higher rate")
-    filled, cost = fit_transform_timed(imputer, np.where(hidden, np.nan, X))
-    return {"rmse": rmse(X, filled, hidden), "mae": mae(X, filled, hidden), **cost}
+    gappy = np.where(hidden, np.nan, X)
+    fitted = []
+    filled, cost = fit_transform_timed(imputer, gappy, fitted)
+    scores = {"rmse": rmse(X, filled, hidden), "mae": mae(X, filled, hidden), **cost}
+    if n_draws:
+        draws, draw_cost = draws_timed(imputer, fitted[0], gappy, n_draws, seed)
+        if draws is not None:
+            scores.update(score_draws(X, np.stack(draws), hidden, DRAW_LEVEL), **draw_cost)
+    return scores
 
 
-def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
+def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0, n_draws=0):
     """Score ``imputer`` on a table with numeric and categorical columns (``docs/benchmarks.md``).
 
     Columns are scored as the imputers model them (``impute.core.frame_column_kind``, with the
@@ -74,7 +88,10 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     mechanism : {"MCAR", "MAR", "MNAR"}, default="MCAR"
     rate : float, default=0.3
     seed : int, default=0
-        Seeds the amputation only; the hidden cells are the same for every imputer.
+        Seeds the amputation (the hidden cells are the same for every imputer) and the draws.
+    n_draws : int, default=0
+        Also draw this many completed tables, as ``evaluate`` does, and score their numeric
+        cells.
 
     Returns
     -------
@@ -83,7 +100,9 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
         ``accuracy`` on the hidden categorical cells (None without categorical columns),
         ``seconds`` for fit plus transform, ``epochs`` for an imputer that trains in epochs (as
         in ``evaluate``), and ``columns``: the same scores for each column with hidden cells, in
-        table order.
+        table order. With draws from an imputer that can draw and hidden numeric cells, also
+        ``coverage``, ``width``, ``crps`` and ``draw_seconds`` (as in ``evaluate``), overall and
+        per numeric column.
 
     Examples
     --------
@@ -129,10 +148,9 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
     gappy[categorical] = gappy[categorical].mask(hidden_labels)
     if not ((numeric and hidden.any()) or hidden_labels.any()):
         raise ValueError("the amputation hid no cell; use more rows or a higher rate")
-    filled, cost = fit_transform_timed(imputer, gappy)
-    filled = (
-        filled if isinstance(filled, pd.DataFrame) else pd.DataFrame(filled, columns=frame.columns)
-    )
+    fitted = []
+    filled, cost = fit_transform_timed(imputer, gappy, fitted)
+    filled = _as_frame(filled, frame.columns)
     scores = {"rmse": None, "mae": None, "accuracy": None, **cost, "columns": {}}
     if numeric and hidden.any():
         values = filled[numeric].to_numpy(dtype=np.float64)
@@ -141,6 +159,18 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
             if hidden[:, j].any():
                 column = (truth[:, j], values[:, j], hidden[:, j])
                 scores["columns"][name] = {"rmse": rmse(*column), "mae": mae(*column)}
+        if n_draws:
+            draws, draw_cost = draws_timed(imputer, fitted[0], gappy, n_draws, seed)
+            if draws is not None:
+                drawn = np.stack(
+                    [_as_frame(one, frame.columns)[numeric].to_numpy(np.float64) for one in draws]
+                )  # (M, rows, numeric columns), scaled as the truth
+                scores.update(score_draws(truth, drawn, hidden, DRAW_LEVEL), **draw_cost)
+                for j, name in enumerate(numeric):
+                    if hidden[:, j].any():
+                        scores["columns"][name].update(
+                            score_draws(truth[:, j], drawn[:, :, j], hidden[:, j], DRAW_LEVEL)
+                        )
     if hidden_labels.any():
         matches = filled[categorical].to_numpy(dtype=object) == frame[categorical].to_numpy(
             dtype=object
@@ -157,3 +187,8 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0):
             name: scores["columns"][name] for name in frame.columns if name in scores["columns"]
         },
     }
+
+
+def _as_frame(filled, columns):
+    """A filled table as a DataFrame with the input's column names."""
+    return filled if isinstance(filled, pd.DataFrame) else pd.DataFrame(filled, columns=columns)

@@ -3,7 +3,15 @@ atomically), the columns of a data file (``TableSchema``), and model files that 
 running code.
 """
 
-from ._files import FORMATS, STDOUT, TableFile, atomic_output, file_format, write_table
+from ._files import (
+    FORMATS,
+    STDOUT,
+    TableFile,
+    atomic_output,
+    file_format,
+    table_writer,
+    write_table,
+)
 from ._modelfile import FORMAT_VERSION, load_model, read_model, save_model
 from ._schema import (
     TableSchema,
@@ -32,5 +40,6 @@ __all__ = [
     "read_model",
     "save_model",
     "table_kinds",
+    "table_writer",
     "write_table",
 ]

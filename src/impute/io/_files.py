@@ -269,24 +269,32 @@ def csv_bytes(batch, delimiter):
     return whole[0].as_buffer()
 
 
+@contextmanager
+def table_writer(destination, schema, delimiter=","):
+    """Yield a function that appends a record batch (with ``schema``) to ``destination``, which
+    appears, atomically, only if the block completes; the format follows its extension and
+    ``-`` writes CSV to stdout. Several can be open at once, so that one pass over the input
+    can write several outputs."""
+    kind = file_format(destination)
+    delimiter = "\t" if kind == "tsv" else delimiter
+    with atomic_output(destination) as sink:
+        if kind == "parquet":
+            with pq.ParquetWriter(sink, schema) as writer:
+                yield writer.write_batch
+            return
+        header = pa.record_batch([pa.array([name]) for name in schema.names], names=schema.names)
+        sink.write(csv_bytes(header, delimiter))
+        yield lambda batch: sink.write(csv_bytes(batch, delimiter))
+
+
 def write_table(destination, schema, batches, delimiter=","):
     """Write ``batches`` (all with ``schema``) to ``destination`` atomically; return the row count.
 
     The format follows the destination's extension; ``-`` writes CSV to stdout.
     """
-    kind = file_format(destination)
-    delimiter = "\t" if kind == "tsv" else delimiter
     rows = 0
-    with atomic_output(destination) as sink:
-        if kind == "parquet":
-            with pq.ParquetWriter(sink, schema) as writer:
-                for batch in batches:
-                    writer.write_batch(batch)
-                    rows += batch.num_rows
-            return rows
-        header = pa.record_batch([pa.array([name]) for name in schema.names], names=schema.names)
-        sink.write(csv_bytes(header, delimiter))
+    with table_writer(destination, schema, delimiter) as write:
         for batch in batches:
-            sink.write(csv_bytes(batch, delimiter))
+            write(batch)
             rows += batch.num_rows
     return rows

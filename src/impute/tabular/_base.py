@@ -252,13 +252,15 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             X, lambda columns, as_floats: [self._impute_columns(columns, as_floats)]
         )[0]
 
-    def _complete(self, X, impute):
-        """Tables like ``transform``'s, one per list of fills that ``impute`` returns.
+    def _complete(self, X, impute, n_tables=1):
+        """``n_tables`` tables like ``transform``'s, one per list of fills that ``impute``
+        returns.
 
         ``impute(columns, as_floats)`` sees the modelled columns as ``_impute_columns`` does and
-        returns a list of fills, each one Series per column; it is not called when no modelled
-        cell is missing (then one table comes back). The output container, the empty features
-        and the indicator columns are handled as by ``transform``.
+        returns ``n_tables`` fills, each one Series per column; it is not called when no
+        modelled cell is missing (the tables are then the input, ``n_tables`` times). The output
+        container, the empty features and the indicator columns are handled as by
+        ``transform``.
         """
         if self.kinds_ is not None:
             X = self._as_frame(X, reset=False)
@@ -274,7 +276,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         fills = (
             impute([columns[j] for j in modelled], as_floats)
             if modelled and missing[:, modelled].any()
-            else [None]
+            else [None] * n_tables
         )
         indicator = (
             None

@@ -424,6 +424,7 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
             lambda columns, as_floats: self._draw_columns(
                 columns, as_floats, n_draws, random_state
             ),
+            n_draws,
         )
 
     def interval(self, X, level=0.9):
@@ -461,11 +462,10 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         if not isinstance(level, Real) or not 0 < level < 1:
             raise ValueError(f"level must be a number between 0 and 1, got {level!r}")
         self._check_spread("interval")
-        return tuple(
-            self._complete(
-                X, lambda columns, as_floats: self._bounds_columns(columns, as_floats, level)
-            )
+        lower, upper = self._complete(
+            X, lambda columns, as_floats: self._bounds_columns(columns, as_floats, level), 2
         )
+        return lower, upper
 
     def _check_spread(self, method):
         if getattr(self, "spread_", None) is None:

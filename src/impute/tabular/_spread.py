@@ -35,7 +35,7 @@ QUANTILE_LEVELS = 201  # stored quantiles per column: every half percent
 SHRINK_CELLS = (
     200  # held-out cells at which a column's own quantiles weigh as much as the shared shape
 )
-LOCAL_FLOOR = 0.25  # of a column's typical error: the least a row's neighbours may say it errs
+LOCAL_FLOOR = 0.1  # of a column's typical error: the least a row's neighbours may say it errs
 TEMPERATURES = torch.logspace(math.log10(0.25), math.log10(4.0), 49)  # tried per categorical column
 
 
@@ -239,17 +239,27 @@ def draw(network, values, visible, n_draws, generator, spread, neighbours=None, 
             drawn = torch.where(numbers, filled + spread.deviations(std, scores), shown)
             categories = ~seen & network.categorical  # (B, F)
             if categories.any():
-                for d in range(n_draws):
-                    given = network(drawn[d], seen | numbers, categories)[1]  # (B, C, K)
-                    noise = torch.rand(given.shape, generator=generator, device=given.device)
-                    gumbel = -torch.log(-torch.log(noise.clamp(min=1e-20)))  # (B, C, K)
-                    chosen = (given / temperature + gumbel).argmax(-1)  # (B, C)
-                    codes = (chosen - network.starts[categorical_columns]).to(drawn.dtype)
-                    drawn[d] = torch.where(
-                        categories, drawn[d].index_copy(1, categorical_columns, codes), drawn[d]
-                    )
+                drawn = _draw_categories(
+                    network, drawn, seen | numbers, categories, temperature, generator
+                )
             parts.append(drawn)
     return torch.cat(parts, dim=1)
+
+
+def _draw_categories(network, drawn, given, categories, temperature, generator):
+    """``drawn`` (D, B, F) with its ``categories`` (B, F) drawn from the network's scores given
+    the cells ``given`` (B, F) of each draw, at each column's ``temperature`` (C, 1); every draw
+    is scored in one pass (D x B rows)."""
+    d, b, f = drawn.shape
+    columns = network.categorical_columns  # (C,)
+    rows = drawn.reshape(d * b, f)  # (D·B, F)
+    logits = network(rows, given.repeat(d, 1), categories.repeat(d, 1))[1]  # (D·B, C, K)
+    noise = torch.rand(logits.shape, generator=generator, device=logits.device)
+    gumbel = -torch.log(-torch.log(noise.clamp(min=1e-20)))  # Gumbel-max: a softmax draw
+    chosen = (logits / temperature + gumbel).argmax(-1)  # (D·B, C)
+    codes = (chosen - network.starts[columns]).to(rows.dtype)  # (D·B, C)
+    coded = rows.index_copy(1, columns, codes).reshape(d, b, f)
+    return torch.where(categories, coded, drawn)
 
 
 def bounds(network, values, visible, level, spread, neighbours=None, gaussian=None):

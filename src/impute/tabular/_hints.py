@@ -198,7 +198,8 @@ class NeighbourHint(_StoredArrays):
         errors = use * self.errors[rows]  # (B, M, F)
         correction = errors.sum(1) / count  # (B, F)
         if with_scale:
-            return correction, (errors.square().sum(1) / count).sqrt()
+            wide = present * self.errors[rows]  # (B, M, F): every candidate that observes it
+            return correction, (wide.square().sum(1) / present.sum(1).clamp(min=1)).sqrt()
         return correction
 
     def typical_error(self):

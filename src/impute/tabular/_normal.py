@@ -169,6 +169,30 @@ def gap_scores(visible, covariance, generator, n_draws=0):
     return std.float(), scores.float()
 
 
+def resampled(mean, covariance, columns, n_rows, generator, n_draws):
+    """``n_draws`` pairs ``(mean, covariance)``, each estimated from ``n_rows`` rows simulated
+    from the normal over ``columns`` (LongTensor): a parametric bootstrap of the fit, so that
+    draws built on it carry how unsure the fit itself is (the other columns keep their mean
+    and variance).
+
+    Returns a mean (D, F) and a regularised covariance (D, F, F), in the input's precision.
+    """
+    k = len(columns)
+    factor = torch.linalg.cholesky(covariance[columns[:, None], columns].double())  # (k, k)
+    shape = (n_draws, n_rows, k)
+    z = torch.randn(shape, generator=generator, dtype=factor.dtype, device=covariance.device)
+    rows = z @ factor.T + mean[columns].double()  # (D, n, k)
+    centre = rows.mean(1)  # (D, k)
+    deviation = rows - centre[:, None]  # (D, n, k)
+    spread = deviation.mT @ deviation / n_rows  # (D, k, k)
+    means = mean.double().repeat(n_draws, 1)  # (D, F)
+    covariances = covariance.double().repeat(n_draws, 1, 1)  # (D, F, F)
+    means[:, columns] = centre
+    covariances[:, columns[:, None], columns] = spread
+    regularised = torch.stack([_regularised(c) for c in covariances])
+    return means.to(mean.dtype), regularised.to(covariance.dtype)
+
+
 def fit_normal(values, observed, max_iterations=MAX_ITERATIONS, start=None):
     """Mean (F,) and regularised covariance (F, F), in float64, of the rows' observed cells by EM.
 

@@ -1,23 +1,31 @@
 """How unsure each fill is: the predictive distribution behind draws and intervals.
 
 A fill is a best guess; multiple imputation needs the distribution it is the centre of. For a
-numeric gap that distribution is built from two things the fitted model already has:
+numeric gap that distribution is built from what the fitted model already has:
 
+- its **spread given the row**: the normal distribution of ``GaussianHint`` gives each gap a
+  conditional standard deviation given the numeric cells its row shows (``gap_scores``), so a
+  gap next to a near copy of itself gets a narrow distribution and a row with many gaps a wide
+  one; and the network's errors on the row's nearest kept rows say whether it does worse than
+  usual near this row (``centre_and_spread``).
 - its **shape and scale per column**, from the held-out cells (observed cells the network never
-  saw, filled exactly as real gaps are): each one's error, divided by the spread the normal
-  distribution of ``GaussianHint`` gives that cell's gap (``gap_scores``), is one sample of the
-  column's *standardised error*; ``PredictiveSpread`` keeps its quantiles. They carry what a
-  normal would not (heavy tails, skew, a network that fills much better than a linear model).
-- its **dependence on the row**: the normal's conditional spread of the gap given the cells its
-  row shows, so a gap next to a near copy of itself gets a narrow distribution and a row with
-  many gaps a wide one, and the gaps of one row are drawn jointly, correlated as the normal says
-  (a Gaussian copula on the standardised errors).
+  saw, filled exactly as real gaps are): each one's error divided by that spread is one sample
+  of the column's *standardised error*; ``PredictiveSpread`` keeps its quantiles, centred, so
+  the draws' mean is the fill. They carry what a normal would not (heavy tails, skew, a
+  network that fills much better than a linear model).
+- the **joint draw of a row's gaps**: correlated as the normal says, through a Gaussian copula
+  on the standardised errors.
+- **how unsure the fit itself is**: each draw refits the normal to rows simulated from it (a
+  parametric bootstrap, ``resampled``) and moves the fills by their share of the change in the
+  conditional mean, the same for every row of the draw, so that an analysis pooled over draws
+  sees that the imputation model was estimated.
 
-So a draw of a numeric gap is its fill plus ``std x Q_j(Φ(score))``, with ``score`` the gap's
-correlated standard normal, ``Φ`` its distribution function and ``Q_j`` the column's quantile
-function of standardised errors. Categorical gaps are drawn from the network's category scores,
-each column's temperature fitted on its held-out cells so that the probabilities are neither
-over- nor under-confident.
+So a draw of a numeric gap is its fill, moved by its draw's normal, plus
+``spread x Q_j(Φ(score))``, with ``score`` the gap's correlated standard normal, ``Φ`` its
+distribution function and ``Q_j`` the column's quantile function of standardised errors.
+Categorical gaps are drawn from the network's category scores given the row and its numeric
+draws, each column's temperature fitted on its held-out cells so that the probabilities are
+neither over- nor under-confident.
 
 Shapes: N rows, F columns, C categorical columns, K categories over all of them, L quantile
 levels, D draws.
@@ -29,18 +37,24 @@ import torch
 from torch.nn import functional as F
 
 from ._hints import _StoredArrays, blend, row_batches
-from ._normal import gap_scores
+from ._normal import conditional, gap_scores, resampled
 
 QUANTILE_LEVELS = 201  # stored quantiles per column: every half percent
 SHRINK_CELLS = (
     200  # held-out cells at which a column's own quantiles weigh as much as the shared shape
 )
-LOCAL_FLOOR = 0.1  # of a column's typical error: the least a row's neighbours may say it errs
+LOCAL_RANGE = 10.0  # how many times its typical error a column's error near a row may be, at most
 TEMPERATURES = torch.logspace(math.log10(0.25), math.log10(4.0), 49)  # tried per categorical column
 
 
 def _levels(device):
     return torch.linspace(0.0, 1.0, QUANTILE_LEVELS, device=device)
+
+
+def _mean_of(quantiles):
+    """The mean of the distribution whose quantile function is linear between ``quantiles``
+    (L,) at evenly spaced levels: the trapezoid rule over the levels."""
+    return (quantiles[1:] + quantiles[:-1]).mean() / 2
 
 
 class PredictiveSpread(_StoredArrays):
@@ -53,7 +67,11 @@ class PredictiveSpread(_StoredArrays):
         The numeric columns.
     """
 
-    STATE = ("spread_quantiles", "category_temperature")  # names in model files
+    STATE = (
+        "spread_quantiles",
+        "category_temperature",
+        "normal_rows",
+    )  # names in model files
 
     def __init__(self, numeric):
         self.numeric = numeric
@@ -63,6 +81,8 @@ class PredictiveSpread(_StoredArrays):
         # (F, L) until fitted: a standard normal's quantiles
         self.quantiles = normal.icdf(inner).repeat(f, 1)
         self.temperature = torch.ones(f, device=numeric.device)  # (F,) 1 for numeric columns
+        # (1,) rows' worth of observed cells behind the normal distribution; 0: none
+        self.normal_rows = torch.zeros(1, device=numeric.device)
 
     def fit(self, errors, std, cells):
         """Set the quantiles from the errors (N, F) of the held-out ``cells`` (N, F) and their
@@ -92,7 +112,16 @@ class PredictiveSpread(_StoredArrays):
             mixed = weight * torch.quantile(z, levels) + (1 - weight) * (
                 centre[j] + scale[j] * shape
             )
-            self.quantiles[j] = mixed.float()
+            self.quantiles[j] = (mixed - _mean_of(mixed)).float()
+        return self
+
+    def count_normal_rows(self, observed, kept_rows):
+        """Set ``normal_rows``: the median numeric column's observed share of ``observed`` (N, F)
+        times the ``kept_rows`` the normal was fitted to, the sample size its parameter draws
+        mimic."""
+        share = observed[:, self.numeric].float().mean(0)  # (numeric columns,)
+        if len(share):
+            self.normal_rows.fill_(float(share.median()) * min(kept_rows, len(observed)))
         return self
 
     def fit_temperatures(self, logits, targets, columns):
@@ -181,10 +210,13 @@ def centre_and_spread(
     draws' standard normal scores (D, B, F).
 
     The spread is the normal's conditional standard deviation of the gap given the row's
-    numeric cells (``gap_scores``; 1 without a normal), times the root mean square of the
-    network's errors in its column on the row's nearest kept rows (without neighbours, 1),
-    floored at ``LOCAL_FLOOR`` of the column's typical error: the first says how much the row's
-    cells tell of the gap, the second how well the network does near the row.
+    numeric cells (``gap_scores``; 1 without a normal), times the square root of how much
+    larger than in its column at large the network's errors are on the row's nearest kept
+    rows (held within ``1 / LOCAL_RANGE`` and ``LOCAL_RANGE``; without neighbours, 1): the
+    first says how much the row's cells tell of the gap, the second how well the network does
+    near the row. The root tempers the second, which is measured on cells the network trained
+    on: taken whole it made draws too wide where training rows are sparse and biased a pooled
+    regression slope (docs/experiments.md).
     """
     gaps = ~seen & numeric_columns  # (B, F)
     values = shown.masked_fill(~seen, 0.0)
@@ -203,7 +235,8 @@ def centre_and_spread(
     else:
         std, scores = gap_scores(~gaps, gaussian.covariance, generator, n_draws)
     if neighbours is not None:
-        std = std * torch.maximum(local, LOCAL_FLOOR * neighbours.typical_error())
+        ratio = local / neighbours.typical_error().clamp(min=1e-12)  # (B, F)
+        std = std * ratio.clamp(1 / LOCAL_RANGE, LOCAL_RANGE).sqrt()
     return filled, std, scores
 
 
@@ -219,6 +252,7 @@ def draw(network, values, visible, n_draws, generator, spread, neighbours=None, 
     numeric_columns = ~network.categorical
     categorical_columns = network.categorical_columns  # (C,)
     temperature = spread.temperature[categorical_columns][:, None]  # (C, 1)
+    parameters = _normal_draws(spread, gaussian, numeric_columns, generator, n_draws)
     parts = []
     with torch.inference_mode():
         for part in row_batches(len(values)):
@@ -236,6 +270,8 @@ def draw(network, values, visible, n_draws, generator, spread, neighbours=None, 
                 n_draws,
             )
             numbers = ~seen & numeric_columns  # (B, F)
+            if parameters is not None:
+                filled = filled + _refilled(shown, seen, numeric_columns, gaussian, *parameters)
             drawn = torch.where(numbers, filled + spread.deviations(std, scores), shown)
             categories = ~seen & network.categorical  # (B, F)
             if categories.any():
@@ -244,6 +280,25 @@ def draw(network, values, visible, n_draws, generator, spread, neighbours=None, 
                 )
             parts.append(drawn)
     return torch.cat(parts, dim=1)
+
+
+def _normal_draws(spread, gaussian, numeric_columns, generator, n_draws):
+    """Each draw's own normal distribution (``resampled``), or None when no fill takes a share
+    of the normal's conditional mean."""
+    rows = int(spread.normal_rows)
+    if gaussian is None or rows < 2 or not gaussian.share.any():
+        return None
+    columns = numeric_columns.nonzero().squeeze(1)
+    return resampled(gaussian.mean, gaussian.covariance, columns, rows, generator, n_draws)
+
+
+def _refilled(shown, seen, numeric_columns, gaussian, means, covariances):
+    """How far each draw's normal moves the fills (D, B, F): the column's share of the change
+    in its conditional mean."""
+    given = seen & numeric_columns
+    fitted = conditional(shown, given, gaussian.mean, gaussian.covariance)  # (B, F)
+    moved = [conditional(shown, given, m, c) - fitted for m, c in zip(means, covariances)]
+    return gaussian.share * torch.stack(moved)  # (D, B, F)
 
 
 def _draw_categories(network, drawn, given, categories, temperature, generator):

@@ -12,7 +12,7 @@ hints are fitted beside the network (``fit_hints``).
 import torch
 
 from ..core import AdamW, make_mask, masked_mean, rows_for_width, train_epochs
-from ._hints import blend, fit_hints, row_batches
+from ._hints import NORMAL_ROWS, blend, fit_hints, row_batches
 from ._spread import fit_spread
 
 MAX_VALIDATION_ROWS = 2048
@@ -154,6 +154,8 @@ def train(
     if spread is not None:
         cells = values[rows], train_observed[rows], held_out[rows], positions[rows]
         fit_spread(network, *cells, spread, neighbours, gaussian)
+        if gaussian is not None:
+            spread.count_normal_rows(observed, rows_for_width(NORMAL_ROWS, values.shape[1]))
     if gaussian is not None:
         gaussian.fit(values, observed, generator, warm_start=True)
     return history

@@ -121,7 +121,7 @@ class PredictiveSpread(_StoredArrays):
         mimic."""
         share = observed[:, self.numeric].float().mean(0)  # (numeric columns,)
         if len(share):
-            self.normal_rows.fill_(float(share.median()) * min(kept_rows, len(observed)))
+            self.normal_rows.fill_(float(share.min()) * min(kept_rows, len(observed)))
         return self
 
     def fit_temperatures(self, logits, targets, columns):
@@ -161,7 +161,7 @@ class PredictiveSpread(_StoredArrays):
         return std * self.quantile(tail), std * self.quantile(1 - tail)
 
     def _arrays(self):
-        return self.quantiles, self.temperature
+        return self.quantiles, self.temperature, self.normal_rows
 
     @classmethod
     def from_state(cls, numeric, state):

@@ -1,0 +1,193 @@
+"""Draws and intervals: observed cells never move, the spread follows what the row says, seeds
+reproduce, and a model that cannot draw says so."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from impute import TransformerImputer, load_model, save_model
+from tests.support import fast_transformer, hide, structured_table
+
+OLD_MODELS = Path(__file__).parents[1] / "io" / "data"
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, _ = hide(structured_table(300), 0.2)
+    return fast_transformer().fit(X), X
+
+
+def mixed_frame(n_rows=240, seed=0):
+    """Floats, integers, booleans, categories and datetimes, with gaps in every column."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=n_rows)
+    frame = pd.DataFrame(
+        {
+            "a": a,
+            "count": pd.array(np.round(5 + 2 * a).astype(int), dtype="Int64"),
+            "flag": pd.array(a > 0, dtype="boolean"),
+            "colour": np.where(a > 0.5, "red", np.where(a < -0.5, "blue", "green")).astype(object),
+            "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.round(10 * a), unit="D"),
+        }
+    )
+    return frame.mask(rng.random(frame.shape) < 0.15)
+
+
+def test_observed_cells_are_identical_in_every_draw_and_gaps_vary(fitted):
+    imputer, X = fitted
+    draws = imputer.sample(X, n_draws=4, random_state=0)
+    observed = ~np.isnan(X)
+    assert len(draws) == 4
+    for draw in draws:
+        assert draw.shape == X.shape
+        assert not np.isnan(draw).any()
+        np.testing.assert_array_equal(draw[observed], X[observed])
+    assert (draws[0][~observed] != draws[1][~observed]).mean() > 0.9
+
+
+def test_draws_of_a_frame_keep_columns_dtypes_and_kinds():
+    frame = mixed_frame()
+    imputer = fast_transformer().set_output(transform="pandas").fit(frame)
+    filled = imputer.transform(frame)
+    for draw in imputer.sample(frame, n_draws=3, random_state=0):
+        assert list(draw.columns) == list(frame.columns)
+        pd.testing.assert_series_equal(draw.dtypes, filled.dtypes)
+        assert not draw.isna().any().any()
+        for name in frame.columns:
+            seen = frame[name].notna()
+            pd.testing.assert_series_equal(draw[name][seen], frame[name][seen])
+        assert set(draw["colour"]) <= {"red", "green", "blue"}
+        assert (draw["count"] == draw["count"].round()).all()
+
+
+def test_the_same_seed_gives_the_same_draws_and_another_seed_others(fitted):
+    imputer, X = fitted
+    first = imputer.sample(X, n_draws=2, random_state=7)
+    again = imputer.sample(X, n_draws=2, random_state=7)
+    other = imputer.sample(X, n_draws=2, random_state=8)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], other[0])
+
+
+def test_a_near_copy_of_a_column_narrows_its_intervals():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=600)
+    X = np.column_stack([a, a + 0.05 * rng.normal(size=600), rng.normal(size=600)])
+    X[rng.random(X.shape) < 0.25] = np.nan
+    imputer = TransformerImputer(random_state=0).fit(X)
+    lower, upper = imputer.interval(X, level=0.9)
+    width = upper - lower
+    copy_shown = np.isnan(X[:, 0]) & ~np.isnan(X[:, 1])
+    copy_hidden = np.isnan(X[:, 0]) & np.isnan(X[:, 1])
+    unrelated = np.isnan(X[:, 2])
+    assert np.median(width[copy_shown, 0]) < 0.3 * np.median(width[copy_hidden, 0])
+    assert np.median(width[copy_shown, 0]) < 0.3 * np.median(width[unrelated, 2])
+
+
+def test_intervals_cover_hidden_values_about_as_often_as_they_say():
+    rng = np.random.default_rng(1)
+    latent = rng.normal(size=(800, 2))
+    X = latent @ rng.normal(size=(2, 6)) + 0.3 * rng.normal(size=(800, 6))
+    gappy, hidden = hide(X, 0.3, seed=2)
+    imputer = TransformerImputer(random_state=0).fit(gappy)
+    lower, upper = imputer.interval(gappy, level=0.9)
+    inside = (lower[hidden] <= X[hidden]) & (X[hidden] <= upper[hidden])
+    assert 0.82 <= inside.mean() <= 0.97
+    filled = imputer.transform(gappy)
+    assert (lower <= upper).all()
+    observed = ~hidden
+    np.testing.assert_array_equal(lower[observed], X[observed])
+    np.testing.assert_array_equal(upper[observed], X[observed])
+    assert ((lower[hidden] <= filled[hidden]) & (filled[hidden] <= upper[hidden])).mean() > 0.95
+
+
+def test_intervals_leave_filled_categories_missing():
+    frame = mixed_frame()
+    imputer = fast_transformer().set_output(transform="pandas").fit(frame)
+    lower, upper = imputer.interval(frame)
+    gaps = frame["colour"].isna()
+    assert lower["colour"][gaps].isna().all() and upper["colour"][gaps].isna().all()
+    assert (lower["a"][frame["a"].isna()] < upper["a"][frame["a"].isna()]).all()
+
+
+def test_sample_posterior_makes_transform_draw(fitted):
+    imputer, X = fitted
+    drawing = clone(imputer).set_params(sample_posterior=True, random_state=3).fit(X)
+    first, second = drawing.transform(X), drawing.transform(X)
+    np.testing.assert_array_equal(first, second)  # seeded: the same draw on every call
+    fresh = clone(drawing).set_params(random_state=None).fit(X)
+    assert not np.array_equal(fresh.transform(X), fresh.transform(X))
+    point = clone(drawing).set_params(sample_posterior=False).fit(X).transform(X)
+    assert not np.array_equal(first, point)
+    np.testing.assert_array_equal(first[~np.isnan(X)], X[~np.isnan(X)])
+    pipeline = make_pipeline(clone(drawing), StandardScaler()).fit(X)
+    assert np.isfinite(pipeline.transform(X)).all()
+
+
+def test_draws_survive_a_model_file(fitted, tmp_path):
+    imputer, X = fitted
+    save_model(imputer, tmp_path / "model.impute")
+    loaded = load_model(tmp_path / "model.impute")
+    for a, b in zip(imputer.sample(X, 2, random_state=0), loaded.sample(X, 2, random_state=0)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_model_that_cannot_draw_says_what_to_do(fitted):
+    _, X = fitted
+    old = load_model(OLD_MODELS / "table.impute")
+    frame = pd.read_csv(OLD_MODELS / "table.csv")
+    with pytest.raises(ValueError, match="refit it"):
+        old.sample(frame)
+    unvalidated = fast_transformer(early_stopping=False).fit(X)
+    with pytest.raises(ValueError, match="early_stopping=True"):
+        unvalidated.interval(X)
+    with pytest.raises(ValueError, match="early_stopping=True"):
+        clone(unvalidated).set_params(sample_posterior=True).fit(X).transform(X)
+
+
+@pytest.mark.parametrize("n_draws", [0, -1, 2.5])
+def test_a_bad_number_of_draws_is_refused(fitted, n_draws):
+    imputer, X = fitted
+    with pytest.raises(ValueError, match="n_draws"):
+        imputer.sample(X, n_draws=n_draws)
+
+
+@pytest.mark.parametrize("level", [0, 1, 1.5, "high"])
+def test_a_bad_level_is_refused(fitted, level):
+    imputer, X = fitted
+    with pytest.raises(ValueError, match="level"):
+        imputer.interval(X, level=level)
+
+
+def test_a_table_without_gaps_gives_itself_in_every_draw(fitted):
+    imputer, _ = fitted
+    complete = structured_table(20, seed=5)
+    draws = imputer.sample(complete, n_draws=3)
+    assert len(draws) == 3
+    for draw in draws:
+        np.testing.assert_array_equal(draw, complete)
+    lower, upper = imputer.interval(complete)
+    np.testing.assert_array_equal(lower, complete)
+    np.testing.assert_array_equal(upper, complete)
+
+
+def test_categories_are_drawn_in_proportion_to_what_the_row_says():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=600)
+    frame = pd.DataFrame({"a": a, "b": a + 0.1 * rng.normal(size=600)})
+    frame["sign"] = np.where(a > 0, "up", "down").astype(object)
+    gappy = frame.copy()
+    hidden = rng.random(600) < 0.3
+    gappy.loc[hidden, "sign"] = None
+    imputer = TransformerImputer(random_state=0).set_output(transform="pandas").fit(gappy)
+    draws = imputer.sample(gappy, n_draws=10, random_state=0)
+    agree = np.mean([(d["sign"][hidden] == frame["sign"][hidden]).mean() for d in draws])
+    assert agree > 0.85
+    clear = hidden & (np.abs(a) > 1)  # far from the boundary: the row leaves no doubt
+    assert np.mean([(d["sign"][clear] == frame["sign"][clear]).mean() for d in draws]) > 0.95

@@ -37,6 +37,13 @@ class PooledEstimate:
         Relative increase in variance due to the missing cells, ``(1 + 1/M) between / within``.
     n_draws : int
         M.
+
+    Examples
+    --------
+    >>> from impute import pool
+    >>> pooled = pool([[1.9, 0.5], [2.1, 0.4], [2.0, 0.6]], [[0.04, 0.01]] * 3)
+    >>> pooled.estimate.round(2).tolist(), pooled.fmi.shape
+    ([2.0, 0.5], (2,))
     """
 
     estimate: np.ndarray

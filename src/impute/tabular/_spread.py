@@ -10,8 +10,9 @@ numeric gap that distribution is built from what the fitted model already has:
   usual near this row (``centre_and_spread``).
 - its **shape and scale per column**, from the held-out cells (observed cells the network never
   saw, filled exactly as real gaps are): each one's error divided by that spread is one sample
-  of the column's *standardised error*; ``PredictiveSpread`` keeps its quantiles, centred, so
-  the draws' mean is the fill. They carry what a normal would not (heavy tails, skew, a
+  of the column's *standardised error*; ``PredictiveSpread`` keeps its quantiles (drawn
+  towards those of all columns together where a column has few cells), centred, so the
+  draws' mean is the fill. They carry what a normal would not (heavy tails, skew, a
   network that fills much better than a linear model).
 - the **joint draw of a row's gaps**: correlated as the normal says, through a Gaussian copula
   on the standardised errors.
@@ -40,9 +41,7 @@ from ._hints import _StoredArrays, blend, row_batches
 from ._normal import conditional, gap_scores, resampled
 
 QUANTILE_LEVELS = 201  # stored quantiles per column: every half percent
-SHRINK_CELLS = (
-    200  # held-out cells at which a column's own quantiles weigh as much as the shared shape
-)
+SHRINK_CELLS = 200  # held-out cells at which a column's own quantiles weigh as much as all's
 LOCAL_RANGE = 10.0  # how many times its typical error a column's error near a row may be, at most
 TEMPERATURES = torch.logspace(math.log10(0.25), math.log10(4.0), 49)  # tried per categorical column
 
@@ -88,11 +87,11 @@ class PredictiveSpread(_StoredArrays):
         """Set the quantiles from the errors (N, F) of the held-out ``cells`` (N, F) and their
         gaps' conditional spreads ``std`` (N, F; all 1 without a normal distribution).
 
-        A few dozen cells place a column's median and scale well but its tails poorly, so each
-        column's quantiles are a mix: its own, and its median and mean absolute deviation
-        around it applied to the shape all numeric columns' standardised errors share, the own
-        ones weighted ``n / (n + SHRINK_CELLS)`` for n held-out cells. With no held-out cell
-        the standard normal's stay.
+        A few dozen cells say little about a column's tails, or even its scale, so each
+        column's quantiles mix its own with those of all numeric columns' standardised errors
+        together, its own weighted ``n / (n + SHRINK_CELLS)`` for n held-out cells; the mix is
+        then centred, so that the draws' mean is the fill. With no held-out cell the standard
+        normal's stay.
         """
         scored = cells & self.numeric & (std > 0)  # (N, F)
         standardised = (errors / std.clamp(min=1e-12)).double()  # (N, F)
@@ -102,21 +101,15 @@ class PredictiveSpread(_StoredArrays):
         own = {j: z for j, z in own.items() if len(z) >= 2}
         if not own:
             return self
-        centre = {j: z.median() for j, z in own.items()}
-        scale = {j: (z - centre[j]).abs().mean().clamp(min=1e-12) for j, z in own.items()}
-        shape = torch.quantile(
-            torch.cat([(z - centre[j]) / scale[j] for j, z in own.items()]), levels
-        )  # (L,)
+        pooled = torch.quantile(torch.cat(list(own.values())), levels)  # (L,)
         for j, z in own.items():
             weight = len(z) / (len(z) + SHRINK_CELLS)
-            mixed = weight * torch.quantile(z, levels) + (1 - weight) * (
-                centre[j] + scale[j] * shape
-            )
+            mixed = weight * torch.quantile(z, levels) + (1 - weight) * pooled
             self.quantiles[j] = (mixed - _mean_of(mixed)).float()
         return self
 
     def count_normal_rows(self, observed, kept_rows):
-        """Set ``normal_rows``: the median numeric column's observed share of ``observed`` (N, F)
+        """Set ``normal_rows``: the least observed numeric column's share of ``observed`` (N, F)
         times the ``kept_rows`` the normal was fitted to, the sample size its parameter draws
         mimic."""
         share = observed[:, self.numeric].float().mean(0)  # (numeric columns,)

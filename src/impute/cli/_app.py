@@ -261,7 +261,8 @@ def fill(
         )
     if (draws or interval) and time_col is not None:
         raise typer.BadParameter(
-            "draws and intervals are made for tables; a time-series model fills each gap once",
+            "the command line draws for tables only; draw time series in Python with "
+            "TimeSeriesImputer.sample and .interval",
             param_hint="--draws" if draws else "--interval",
         )
     if split:
@@ -415,7 +416,7 @@ def evaluate(
     seeds = seeds or (1 if series else 3)
     if series and draws:
         raise typer.BadParameter(
-            "draws are made for tables; a time-series model fills each gap once",
+            "the command line draws for tables only; score series draws in Python",
             param_hint="--draws",
         )
     common = dict(

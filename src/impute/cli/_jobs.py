@@ -231,8 +231,8 @@ def fill_file(
     if isinstance(imputer, BaseSeriesImputer):
         if draws or interval:
             raise DataError(
-                f"{source}: draws and intervals are made for tables; a time-series model fills "
-                "each gap once"
+                f"{source}: the command line draws for tables only; draw time series in Python "
+                "with TimeSeriesImputer.sample and .interval"
             )
         return fill_series_file(imputer, schema, source, destination, sep=sep, encoding=encoding)
     if draws or interval:

@@ -136,21 +136,30 @@ class BaseSeriesImputer(TransformerMixin, BaseEstimator):
             ``set_output(transform="pandas")`` a DataFrame of ``X``'s dtypes.
         """
         check_is_fitted(self)
+        return self._complete(X, lambda values, layout: [self._fill_series(values, layout)])[0]
+
+    def _complete(self, X, fill, n_tables=1):
+        """``n_tables`` copies of ``X`` with the features' gaps taken from the tables that
+        ``fill(values, layout)`` returns (each (N, F) floats, as ``_fill_series``'); it is not
+        called when nothing is missing. The output container is handled as by ``transform``."""
         frame = self._as_frame(X, reset=False)
         layout = series_layout(frame, self.time_column, self.id_column)
         values = frame[self.features_].to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
         missing = np.isnan(values)
-        if missing.any():
-            values = np.where(missing, self._fill_series(values, layout), values)
-        filled = frame.copy()
-        for j, name in enumerate(self.features_):
-            if not missing[:, j].any():
-                continue
-            column = values[:, j]
-            if is_integer_dtype(frame[name].dtype):
-                column = np.round(column)
-            filled[name] = pd.Series(column, index=frame.index).astype(frame[name].dtype)
-        return in_output_container(self, filled)
+        tables = fill(values, layout) if missing.any() else [values] * n_tables
+        outputs = []
+        for table in tables:
+            table = np.where(missing, table, values)
+            filled = frame.copy()
+            for j, name in enumerate(self.features_):
+                if not missing[:, j].any():
+                    continue
+                column = table[:, j]
+                if is_integer_dtype(frame[name].dtype):
+                    column = np.round(column)
+                filled[name] = pd.Series(column, index=frame.index).astype(frame[name].dtype)
+            outputs.append(in_output_container(self, filled))
+        return outputs
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: every input column, in order (the features filled, the

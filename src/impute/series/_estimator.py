@@ -1,10 +1,12 @@
 """``TimeSeriesImputer``: the scikit-learn face of the time-series Transformer."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from ..core import (
     MODEL_SPACE_LIMIT,
@@ -16,6 +18,7 @@ from ..core import (
 )
 from ._base import BaseSeriesImputer
 from ._network import SeriesTransformer
+from ._spread import SeriesSpread, step_distances
 from ._training import SeriesTrainingConfig, fill_series, train_series
 from ._windows import SeriesData, window_starts
 
@@ -94,6 +97,12 @@ class TimeSeriesImputer(NetworkImputerMixin, BaseSeriesImputer):
 
     Attributes
     ----------
+    spread_ : SeriesSpread or None
+        What the held-out cells say of the fills' errors (their spread as a power of the
+        distance from the nearest observed step, the quantiles of the errors divided by it, and
+        their correlation between neighbouring steps), behind
+        ``sample`` and ``interval``; None without early stopping, or from a model file written
+        before draws existed.
     model_ : SeriesTransformer
         The trained network, on ``device_``.
     features_ : list of str
@@ -259,7 +268,8 @@ class TimeSeriesImputer(NetworkImputerMixin, BaseSeriesImputer):
         with self._seeded(seed) as generator:
             network = SeriesTransformer(size).to(self.device_)
             report = on_epoch or (epoch_printer("validation MAE") if self.verbose else None)
-            history = train_series(network, data, config, generator, report)
+            self.spread_ = SeriesSpread(self.device_) if self.early_stopping else None
+            history = train_series(network, data, config, generator, report, self.spread_)
         self._keep_network(network, history)
 
     def _series_data(self, values, layout):
@@ -295,9 +305,12 @@ class TimeSeriesImputer(NetworkImputerMixin, BaseSeriesImputer):
 
     def _fill_series(self, values, layout):
         data = self._series_data(values, layout)
-        predicted = (
-            fill_series(self.model_, data, self.window_)[:-1].cpu().numpy().astype(np.float64)
-        )  # (N, F) or (N * F, 1)
+        return self._decoded(fill_series(self.model_, data, self.window_), layout, values)
+
+    def _decoded(self, predicted, layout, values):
+        """Scaled predictions (N + 1, F) or (N * F + 1, 1) back in the features' units and the
+        rows' order (N, F), clipped to the observed range unless ``extrapolate``."""
+        predicted = predicted[:-1].cpu().numpy().astype(np.float64)
         predicted = (
             predicted.reshape(len(self.mean_), -1).T if self.independent_features_ else predicted
         )
@@ -309,13 +322,120 @@ class TimeSeriesImputer(NetworkImputerMixin, BaseSeriesImputer):
         filled[np.concatenate(layout.rows)] = decoded
         return filled
 
+    def sample(self, X, n_draws=5, random_state=None):
+        """Draw completed copies of ``X`` from the predictive distribution of its gaps.
+
+        Each gap's spread grows with how many steps it lies from the nearest observed value of
+        its feature (as measured on the held-out points and blocks), and a gap's steps are drawn
+        together, their deviations correlated along time as the held-out errors of
+        neighbouring steps are, so that a drawn block wanders as the series could have.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            The columns seen in ``fit``.
+        n_draws : int, default=5
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws.
+
+        Returns
+        -------
+        draws : list of ndarray or DataFrame
+            ``n_draws`` tables as ``transform`` returns them; observed cells identical in all.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from impute import TimeSeriesImputer
+        >>> t = np.arange(300)
+        >>> frame = pd.DataFrame({"x": np.sin(t / 10), "y": np.cos(t / 10)})
+        >>> frame.loc[100:110, "x"] = np.nan
+        >>> imputer = TimeSeriesImputer(max_epochs=2, random_state=0).fit(frame)
+        >>> draws = imputer.sample(frame, n_draws=3, random_state=0)
+        >>> len(draws), bool(np.isnan(draws[0]).any())
+        (3, False)
+        """
+        check_is_fitted(self)
+        if not isinstance(n_draws, Integral) or n_draws < 1:
+            raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}")
+        self._check_spread("sample")
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+        def fill(values, layout):
+            data = self._series_data(values, layout)
+            filled = fill_series(self.model_, data, self.window_)
+            distance = step_distances(data, data.observed)  # (N + 1, F)
+            generator = torch.Generator(self.device_).manual_seed(seed)
+            drawn = filled + self.spread_.deviations(distance, n_draws, generator)
+            return [self._decoded(one, layout, values) for one in drawn]
+
+        return self._complete(X, fill, n_draws)
+
+    def interval(self, X, level=0.9):
+        """Central intervals of the predictive distribution of every filled cell.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            The columns seen in ``fit``.
+        level : float, default=0.9
+            Probability, between 0 and 1, that each interval holds the true value.
+
+        Returns
+        -------
+        lower, upper : ndarray or DataFrame
+            Laid out as ``transform``'s output: filled cells hold the bounds, observed cells
+            their value.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from impute import TimeSeriesImputer
+        >>> t = np.arange(300)
+        >>> frame = pd.DataFrame({"x": np.sin(t / 10), "y": np.cos(t / 10)})
+        >>> frame.loc[100:110, "x"] = np.nan
+        >>> imputer = TimeSeriesImputer(max_epochs=2, random_state=0).fit(frame)
+        >>> lower, upper = imputer.interval(frame)
+        >>> bool((lower <= upper).all())
+        True
+        """
+        check_is_fitted(self)
+        if not isinstance(level, Real) or not 0 < level < 1:
+            raise ValueError(f"level must be a number between 0 and 1, got {level!r}")
+        self._check_spread("interval")
+
+        def fill(values, layout):
+            data = self._series_data(values, layout)
+            filled = fill_series(self.model_, data, self.window_)
+            below, above = self.spread_.bounds(step_distances(data, data.observed), level)
+            return [
+                self._decoded(filled + below, layout, values),
+                self._decoded(filled + above, layout, values),
+            ]
+
+        lower, upper = self._complete(X, fill, 2)
+        return lower, upper
+
+    def _check_spread(self, method):
+        if getattr(self, "spread_", None) is None:
+            raise ValueError(
+                f"{method} needs the predictive spread that fit measures on held-out cells; "
+                + (
+                    "this imputer was fitted with early_stopping=False: refit it with "
+                    "early_stopping=True"
+                    if not self.early_stopping
+                    else "this model was saved before draws existed: refit it"
+                )
+            )
+
     def _export_state(self):
+        spread = {} if self.spread_ is None else self.spread_.state()
         state = {
             **super()._export_state(),
             "time_step_": self.time_step_,
             "window_": self.window_,
             "independent_features_": self.independent_features_,
-            **self._export_network(),
+            **self._export_network(arrays=spread),
         }
         for name in ("mean_", "scale_", "data_min_", "data_max_", "observed_features_"):
             state[name] = getattr(self, name)
@@ -330,7 +450,15 @@ class TimeSeriesImputer(NetworkImputerMixin, BaseSeriesImputer):
         for name in ("mean_", "scale_", "data_min_", "data_max_"):
             setattr(self, name, np.asarray(state[name], dtype=np.float64))
         self.observed_features_ = np.asarray(state["observed_features_"], dtype=bool)
+        state = dict(state)
+        arrays = {
+            name: state.pop(f"model.{name}")
+            for name in SeriesSpread.STATE
+            if f"model.{name}" in state
+        }
         self._import_network(state, build_network)
+        # files from before draws: none
+        self.spread_ = SeriesSpread.from_state(arrays, self.device_) if arrays else None
 
 
 def build_network(stored):

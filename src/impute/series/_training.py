@@ -82,8 +82,9 @@ def validation_mae(network, data, train_observed, windows, window):
     return masked_mean(network.cell_loss(predicted, data.values[index]), cells).item()
 
 
-def train_series(network, data, config, generator, on_epoch=None):
-    """Fit ``network`` to recover hidden cells of windows; keep the best epoch's averaged weights.
+def train_series(network, data, config, generator, on_epoch=None, spread=None):
+    """Fit ``network`` to recover hidden cells of windows; keep the best epoch's averaged weights,
+    then fit ``spread`` (a ``SeriesSpread``, optional) on the held-out cells.
 
     The untrained network (whose read-out is zero) is linear interpolation, and it is scored on
     the held-out cells before training too: where no epoch beats it, the interpolation is kept
@@ -117,7 +118,15 @@ def train_series(network, data, config, generator, on_epoch=None):
             return validation_mae(averaged, data, train_observed, validation_windows, config.window)
 
     optimizer = AdamW(network.parameters(), config.learning_rate)
-    return train_epochs(network, optimizer, config, batches, score, on_epoch, score_untrained=True)
+    history = train_epochs(
+        network, optimizer, config, batches, score, on_epoch, score_untrained=True
+    )
+    if spread is not None and validation_windows is not None:
+        predicted = predict_windows(
+            network, data, train_observed, *validation_windows, config.window
+        )
+        spread.fit(predicted, data, train_observed, validation_windows, config.window)
+    return history
 
 
 def fill_series(network, data, window):

@@ -18,9 +18,15 @@ Two parts (docs/benchmarks.md, "Draws"):
 Every run is appended to OUT.json as it ends, and runs already there are skipped, so an
 interrupted benchmark resumes; OUT.md gets the tables.
 
-    OMP_NUM_THREADS=1 python benchmarks/draws.py --part tables --data ../shared/datasets \\
+    OMP_NUM_THREADS=1 python benchmarks/draws.py --part tables --data DATA \\
         --out benchmarks/results/draws --miceforest-python miceforest-venv/bin/python
-    OMP_NUM_THREADS=1 python benchmarks/draws.py --part inference --out benchmarks/results/draws
+    OMP_NUM_THREADS=1 python benchmarks/draws.py --part inference \\
+        --out benchmarks/results/draws_inference
+
+DATA is the folder of the data sets and their manifest (docs/benchmarks.md#data-sets).
+miceforest is not a dependency: install it in a virtual environment of its own
+(``pip install miceforest==6.0.5 lightgbm==4.5.0``: with lightgbm 4.7, miceforest 6.0.5 fails
+inside ``Booster.__inner_predict``).
 """
 
 import argparse

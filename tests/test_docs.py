@@ -38,20 +38,3 @@ def test_the_public_names_are_exported_and_nothing_private_is():
         "SeriesBaselineImputer",
     } <= set(impute.__all__)
 
-
-def test_the_multiple_imputation_example_of_the_usage_guide_runs():
-    import re
-    from pathlib import Path
-
-    text = (Path(__file__).parents[1] / "docs" / "usage.md").read_text()
-    section = text[text.index("## Multiple imputation") : text.index("## The public API")]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
-    namespace = {}
-    exec(blocks[0], namespace)
-    low, high = namespace["pooled"].confidence_interval(0.95)
-    assert (low < namespace["pooled"].estimate).all() and (
-        namespace["pooled"].estimate < high
-    ).all()
-    pytest.importorskip("statsmodels")
-    exec(blocks[1], namespace)
-    assert namespace["pooled"].estimate.shape == (3,)

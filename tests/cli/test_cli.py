@@ -181,9 +181,9 @@ def test_param_sets_the_network_of_fit_and_evaluate(gappy_csv, tmp_path, monkeyp
     assert model.model_.column.shape[1] == 32, "the network is built as asked"
     scored = {}
 
-    def spy(imputer, *args):
+    def spy(imputer, *args, **kwargs):
         scored[type(imputer).__name__] = imputer.get_params()
-        return evaluate_frame(imputer, *args)
+        return evaluate_frame(imputer, *args, **kwargs)
 
     monkeypatch.setattr(_jobs, "evaluate_frame", spy)
     result = invoke(

@@ -37,4 +37,3 @@ def test_the_public_names_are_exported_and_nothing_private_is():
         "TimeSeriesImputer",
         "SeriesBaselineImputer",
     } <= set(impute.__all__)
-

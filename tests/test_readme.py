@@ -59,6 +59,7 @@ def test_the_quick_start_has_what_this_test_reads():
         "info",
         "fit",
         "fill",
+        "fill",
         "evaluate",
     ]
 
@@ -79,7 +80,7 @@ def test_commands_run_in_order(tmp_path, monkeypatch):
     for command in COMMANDS:
         result = CliRunner().invoke(app, shlex.split(" ".join(command[1:])))
         assert result.exit_code == 0, f"{' '.join(command)}: {result.output}"
-    assert {"missing.png", "adult.impute", "adult.filled.csv", "errors.png"} <= {
+    assert {"missing.png", "adult.impute", "adult.filled.csv", "adult.draws.csv", "errors.png"} <= {
         p.name for p in tmp_path.iterdir()
     }
 

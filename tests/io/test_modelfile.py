@@ -12,6 +12,7 @@ from support import fast_transformer
 
 from impute import MeanImputer, ModelFileError, load_model, save_model
 from impute.io import FORMAT_VERSION, read_model
+from impute.io._modelfile import nesting_depth
 
 
 @pytest.fixture
@@ -174,3 +175,26 @@ def test_writing_a_loaded_model_again_gives_a_file_that_fills_the_same(name, tmp
     pd.testing.assert_frame_equal(
         filled, pd.read_csv(DATA / f"{name}.filled.csv"), check_exact=True
     )
+
+
+@pytest.mark.parametrize("depth", [65, 200_000])
+def test_a_header_nested_too_deep_is_refused_before_it_is_parsed(tmp_path, depth):
+    header = b"[" * depth + b"]" * depth
+    path = tmp_path / "deep.impute"
+    path.write_bytes(struct.pack("<Q", len(header)) + header)
+    with pytest.raises(ModelFileError, match="not an impute model file"):
+        load_model(path)
+
+
+def test_a_document_nested_too_deep_inside_the_header_is_refused(saved, tmp_path):
+    inner = "[" * 100_000 + "]" * 100_000
+    header = json.dumps({"__metadata__": {"format": "impute", "impute": inner}}).encode()
+    path = tmp_path / "deep.impute"
+    path.write_bytes(struct.pack("<Q", len(header)) + header)
+    with pytest.raises(ModelFileError, match="not an impute model file"):
+        load_model(path)
+
+
+def test_nesting_is_measured_outside_strings():
+    assert nesting_depth(b'{"a": [1, {"b": "[[[[\\"]]"}]}') == 3
+    assert nesting_depth("") == 0

@@ -14,6 +14,7 @@ altered, written by another tool or by a newer format version is refused with ``
 import hashlib
 import json
 import platform
+import re
 import struct
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -41,6 +42,7 @@ DTYPES = {
 }
 CODES = {dtype.kind + str(dtype.itemsize): code for code, dtype in DTYPES.items()}
 MAX_HEADER_BYTES = 64 << 20
+MAX_NESTING = 64  # brackets deep; impute's own headers nest 5 deep, and deeper would recurse
 PICKLE_PROTOCOL_BYTE = 0x80
 
 
@@ -147,6 +149,18 @@ def _refuse(path, reason):
     raise ModelFileError(f"{path}: {reason}")
 
 
+def nesting_depth(text):
+    """How deep the brackets of JSON ``text`` (bytes or str) nest, outside its strings: measured
+    before parsing, so that a hostile file cannot make the parser recurse without bound."""
+    data = text.encode() if isinstance(text, str) else bytes(text)
+    plain = re.sub(rb'"(?:[^"\\]|\\.)*"', b"", data)  # strings, escapes included, removed
+    codes = np.frombuffer(plain, dtype=np.uint8)
+    steps = np.isin(codes, (ord("["), ord("{"))).astype(np.int64) - np.isin(
+        codes, (ord("]"), ord("}"))
+    )
+    return int(steps.cumsum().max(initial=0))
+
+
 def read_model(path, device=None):
     """Load a model file; return ``(imputer, document)``.
 
@@ -177,11 +191,16 @@ def read_model(path, device=None):
             "not an impute model file, or a truncated one (its header does not fit in the file)",
         )
     try:
-        header = json.loads(blob[8 : 8 + header_size])
+        text = blob[8 : 8 + header_size]
+        if nesting_depth(text) > MAX_NESTING:
+            raise ValueError("nested too deep")
+        header = json.loads(text)
         metadata = header.pop("__metadata__")
         document_text = metadata["impute"]
+        if nesting_depth(document_text) > MAX_NESTING:
+            raise ValueError("nested too deep")
         document = json.loads(document_text)
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         _refuse(path, "not an impute model file (another tool's file, or a damaged one)")
     if metadata.get("format") != FORMAT or not isinstance(document, dict):
         _refuse(path, "not an impute model file (another tool's file, or a damaged one)")

@@ -99,7 +99,9 @@ def test_a_series_model_that_cannot_draw_says_what_to_do(gappy):
     old = load_model(OLD_MODELS / "series.impute")
     with pytest.raises(ValueError, match="refit it"):
         old.sample(pd.read_csv(OLD_MODELS / "series.csv"))
-    unvalidated = TimeSeriesImputer(max_epochs=1, early_stopping=False, random_state=0).fit(gappy)
+    unvalidated = TimeSeriesImputer(
+        max_epochs=1, window_length=48, d_model=16, early_stopping=False, random_state=0
+    ).fit(gappy)
     with pytest.raises(ValueError, match="early_stopping=True"):
         unvalidated.interval(gappy)
     with pytest.raises(ValueError, match="n_draws"):

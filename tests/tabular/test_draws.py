@@ -6,11 +6,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from impute import TransformerImputer, load_model, save_model
+from impute.tabular._spread import gap_odds, weighted_quantile
 from tests.support import fast_transformer, hide, structured_table
 
 OLD_MODELS = Path(__file__).parents[1] / "io" / "data"
@@ -191,3 +193,41 @@ def test_categories_are_drawn_in_proportion_to_what_the_row_says():
     assert agree > 0.85
     clear = hidden & (np.abs(a) > 1)  # far from the boundary: the row leaves no doubt
     assert np.mean([(d["sign"][clear] == frame["sign"][clear]).mean() for d in draws]) > 0.95
+
+
+def test_weighted_quantiles_count_each_value_by_its_weight():
+    values = torch.tensor([0.0, 1.0, 2.0, 3.0], dtype=torch.float64)
+    levels = torch.tensor([0.5], dtype=torch.float64)
+    assert weighted_quantile(values, torch.ones(4, dtype=torch.float64), levels).item() == 1.5
+    heavy = torch.tensor([1.0, 1.0, 1.0, 97.0], dtype=torch.float64)
+    assert weighted_quantile(values, heavy, levels).item() > 2.9
+
+
+def test_gap_odds_follow_what_the_row_shows_when_gaps_depend_on_it():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 3))
+    observed = np.ones_like(x, dtype=bool)
+    observed[:, 1] = ~((x[:, 0] > 0) & (rng.random(2000) < 0.6))  # missing at random given x0
+    observed[:, 2] = rng.random(2000) > 0.3  # missing completely at random
+    values = torch.tensor(np.where(observed, x, 0.0), dtype=torch.float32)
+    rows = torch.arange(2000)
+    odds = gap_odds(values, torch.tensor(observed), torch.ones(3, dtype=torch.bool), rows)
+    high = torch.tensor(x[:, 0] > 0.5)
+    low = torch.tensor(x[:, 0] < -0.5)
+    assert odds[high, 1].mean() > 5 * odds[low, 1].mean()
+    assert 0.8 < odds[high, 2].mean() / odds[low, 2].mean() < 1.25
+    assert (odds[:, 0] == 1).all()  # never missing: nothing to weigh
+
+
+def test_under_missing_at_random_the_intervals_still_cover_the_gaps():
+    rng = np.random.default_rng(2)
+    latent = rng.normal(size=(1000, 2))
+    X = latent @ rng.normal(size=(2, 5)) + 0.4 * rng.normal(size=(1000, 5))
+    X[:, 4] += np.where(X[:, 0] > 0, 0.8 * X[:, 0] ** 2, 0.0)  # harder where x0 is large
+    hidden = (X[:, [0]] > 0.3) & (rng.random((1000, 5)) < 0.5)
+    hidden[:, 0] = False
+    gappy = np.where(hidden, np.nan, X)
+    imputer = TransformerImputer(random_state=0).fit(gappy)
+    lower, upper = imputer.interval(gappy, level=0.9)
+    inside = (lower[hidden] <= X[hidden]) & (X[hidden] <= upper[hidden])
+    assert inside.mean() > 0.8

@@ -12,7 +12,11 @@ numeric gap that distribution is built from what the fitted model already has:
   saw, filled exactly as real gaps are): each one's error divided by that spread is one sample
   of the column's *standardised error*; ``PredictiveSpread`` keeps its quantiles (drawn
   towards those of all columns together where a column has few cells), centred, so the
-  draws' mean is the fill. They carry what a normal would not (heavy tails, skew, a
+  draws' mean is the fill. Held-out cells are picked at random among the observed ones, but
+  gaps often are not (missing at random: where the row shows something); each held-out cell
+  counts in proportion to the odds that a cell of its column is a gap in a row like its own
+  (``gap_odds``), so that the quantiles describe the gaps' errors (weighted calibration under
+  covariate shift). They carry what a normal would not (heavy tails, skew, a
   network that fills much better than a linear model).
 - the **joint draw of a row's gaps**: correlated as the normal says, through a Gaussian copula
   on the standardised errors.
@@ -37,17 +41,79 @@ import math
 import torch
 from torch.nn import functional as F
 
+from ..core import AdamW
 from ._hints import _StoredArrays, blend, row_batches
 from ._normal import conditional, gap_scores, resampled
 
 QUANTILE_LEVELS = 201  # stored quantiles per column: every half percent
 SHRINK_CELLS = 200  # held-out cells at which a column's own quantiles weigh as much as all's
 LOCAL_RANGE = 10.0  # how many times its typical error a column's error near a row may be, at most
+ODDS_ROWS = 4096  # training rows the gaps' logistic regressions are fitted to
+ODDS_STEPS = 200  # AdamW steps of those regressions
+ODDS_LEARNING_RATE = 0.05
+ODDS_RIDGE = 1e-2  # per standardised feature: keeps the odds near 1 where nothing explains gaps
+ODDS_RANGE = 20.0  # a held-out cell counts at most this many times its column's mean, at least 1/20
 TEMPERATURES = torch.logspace(math.log10(0.25), math.log10(4.0), 49)  # tried per categorical column
 
 
 def _levels(device):
     return torch.linspace(0.0, 1.0, QUANTILE_LEVELS, device=device)
+
+
+def weighted_quantile(values, weights, levels):
+    """Quantiles of ``values`` (n,) at ``levels`` (L,), each value counted with its ``weights``
+    (n,): linear between the midpoints of the sorted values' cumulative weights, as
+    ``torch.quantile`` is between order statistics when all weights are equal (and held at the
+    smallest and largest value beyond them)."""
+    order = values.argsort()
+    sorted_values, sorted_weights = values[order], weights[order]
+    cumulative = sorted_weights.cumsum(0)
+    position = (cumulative - sorted_weights / 2) / cumulative[-1]  # (n,) in (0, 1)
+    index = torch.searchsorted(position, levels).clamp(1, len(values) - 1)  # (L,)
+    low, high = position[index - 1], position[index]
+    share = ((levels - low) / (high - low).clamp(min=1e-12)).clamp(0, 1)
+    return sorted_values[index - 1] + share * (sorted_values[index] - sorted_values[index - 1])
+
+
+def gap_odds(values, observed, numeric, rows):
+    """How much more likely than usual each numeric cell of ``rows`` (R,) is to be a real gap,
+    given the row's other cells: the odds (R, F) of a logistic regression of each numeric
+    column's missingness on the other numeric columns' values (0 where missing) and on which of
+    all columns are observed, fitted to up to ``ODDS_ROWS`` training rows, divided by their mean
+    over the ``rows``; 1 for a column with no gap or no observed cell. Held-out cells weighted
+    by it stand for the gaps as they are, not as observed cells are, when gaps depend on what a
+    row shows (missing at random)."""
+    n, f = values.shape
+    fitted = torch.linspace(0, n - 1, min(n, ODDS_ROWS), device=values.device).long()
+    x_all = torch.cat([values * (observed & numeric), observed.to(values.dtype)], 1)  # (N, 2F)
+    x = x_all[fitted]
+    centre, scale = x.mean(0), x.std(0).clamp(min=1e-6)
+    x = (x - centre) / scale  # (M, 2F)
+    target = (~observed[fitted]).to(values.dtype)  # (M, F)
+    rate = target.mean(0)  # (F,)
+    usable = numeric & (rate > 0) & (rate < 1)  # (F,)
+    odds = torch.ones(len(rows), f, device=values.device)
+    if not usable.any():
+        return odds
+    own = torch.eye(f, dtype=torch.bool, device=values.device)
+    keep = ~torch.cat([own, own], 1)  # (F, 2F): a column's own cells never explain it
+    weight = torch.zeros(f, 2 * f, device=values.device, requires_grad=True)
+    bias = torch.logit(rate.clamp(1e-3, 1 - 1e-3)).clone().requires_grad_(True)
+    optimizer = AdamW([weight, bias], ODDS_LEARNING_RATE, decay=0.0)
+    with torch.enable_grad():
+        for _ in range(ODDS_STEPS):
+            logits = x @ (weight * keep).T + bias  # (M, F)
+            loss = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+            penalty = ODDS_RIDGE * (weight * keep).square().sum(1)  # (F,)
+            optimizer.zero_grad()
+            ((loss.mean(0) + penalty) * usable).sum().backward()
+            optimizer.step()
+    with torch.no_grad():
+        query = (x_all[rows] - centre) / scale
+        ratio = (query @ (weight * keep).T + bias).exp()  # (R, F) odds of a gap
+        ratio = ratio / ratio.mean(0).clamp(min=1e-12)
+        ratio = ratio.clamp(1 / ODDS_RANGE, ODDS_RANGE)
+    return torch.where(usable, ratio, odds)
 
 
 def _mean_of(quantiles):
@@ -83,28 +149,33 @@ class PredictiveSpread(_StoredArrays):
         # (1,) rows' worth of observed cells behind the normal distribution; 0: none
         self.normal_rows = torch.zeros(1, device=numeric.device)
 
-    def fit(self, errors, std, cells):
+    def fit(self, errors, std, cells, weights=None):
         """Set the quantiles from the errors (N, F) of the held-out ``cells`` (N, F) and their
-        gaps' conditional spreads ``std`` (N, F; all 1 without a normal distribution).
+        gaps' conditional spreads ``std`` (N, F; all 1 without a normal distribution), each cell
+        counted with its ``weights`` (N, F; default 1).
 
         A few dozen cells say little about a column's tails, or even its scale, so each
         column's quantiles mix its own with those of all numeric columns' standardised errors
-        together, its own weighted ``n / (n + SHRINK_CELLS)`` for n held-out cells; the mix is
-        then centred, so that the draws' mean is the fill. With no held-out cell the standard
-        normal's stay.
+        together, its own weighted ``n / (n + SHRINK_CELLS)`` for the n cells its weights are
+        worth; the mix is then centred, so that the draws' mean is the fill. With no held-out
+        cell the standard normal's stay.
         """
         scored = cells & self.numeric & (std > 0)  # (N, F)
         standardised = (errors / std.clamp(min=1e-12)).double()  # (N, F)
+        weights = torch.ones_like(standardised) if weights is None else weights.double()
         levels = _levels(errors.device).double()  # (L,)
         columns = self.numeric.nonzero().squeeze(1).tolist()
-        own = {j: standardised[scored[:, j], j] for j in columns}
-        own = {j: z for j, z in own.items() if len(z) >= 2}
+        own = {j: (standardised[scored[:, j], j], weights[scored[:, j], j]) for j in columns}
+        own = {j: (z, w / w.mean()) for j, (z, w) in own.items() if len(z) >= 2}
         if not own:
             return self
-        pooled = torch.quantile(torch.cat(list(own.values())), levels)  # (L,)
-        for j, z in own.items():
-            weight = len(z) / (len(z) + SHRINK_CELLS)
-            mixed = weight * torch.quantile(z, levels) + (1 - weight) * pooled
+        pooled = weighted_quantile(
+            torch.cat([z for z, _ in own.values()]), torch.cat([w for _, w in own.values()]), levels
+        )  # (L,)
+        for j, (z, w) in own.items():
+            worth = float(w.sum() ** 2 / w.square().sum())  # the cells the weights are worth
+            share = worth / (worth + SHRINK_CELLS)
+            mixed = share * weighted_quantile(z, w, levels) + (1 - share) * pooled
             self.quantiles[j] = (mixed - _mean_of(mixed)).float()
         return self
 
@@ -162,10 +233,21 @@ class PredictiveSpread(_StoredArrays):
         return cls(numeric)._load(state)
 
 
-def fit_spread(network, values, visible, cells, positions, spread, neighbours=None, gaussian=None):
+def fit_spread(
+    network,
+    values,
+    visible,
+    cells,
+    positions,
+    spread,
+    neighbours=None,
+    gaussian=None,
+    weights=None,
+):
     """Fit ``spread`` on the held-out ``cells`` (N, F), filled from ``visible`` (N, F) exactly as
-    real gaps are (the network blended with the hints in their shares); ``positions`` (N,)
-    keeps each row from being its own neighbour."""
+    real gaps are (the network blended with the hints in their shares), each counted with its
+    ``weights`` (N, F, optional; ``gap_odds``); ``positions`` (N,) keeps each row from being its
+    own neighbour."""
     network.eval()
     numeric_columns = ~network.categorical
     errors, stds, scores, targets, columns = [], [], [], [], []
@@ -183,7 +265,7 @@ def fit_spread(network, values, visible, cells, positions, spread, neighbours=No
                 scores.append(logits[rows, c])  # (m, K)
                 targets.append(shown[rows, j].long() + network.starts[j])
                 columns.append(torch.full((int(rows.sum()),), j, device=values.device))
-    spread.fit(torch.cat(errors), torch.cat(stds), cells)
+    spread.fit(torch.cat(errors), torch.cat(stds), cells, weights)
     if scores:
         spread.fit_temperatures(torch.cat(scores), torch.cat(targets), torch.cat(columns))
 

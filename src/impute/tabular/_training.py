@@ -13,7 +13,7 @@ import torch
 
 from ..core import AdamW, make_mask, masked_mean, rows_for_width, train_epochs
 from ._hints import NORMAL_ROWS, blend, fit_hints, row_batches
-from ._spread import fit_spread
+from ._spread import fit_spread, gap_odds
 
 MAX_VALIDATION_ROWS = 2048
 MIN_ENTROPY = 0.1  # nats; a column that is nearly constant is not weighted up without bound
@@ -153,7 +153,8 @@ def train(
     )
     if spread is not None:
         cells = values[rows], train_observed[rows], held_out[rows], positions[rows]
-        fit_spread(network, *cells, spread, neighbours, gaussian)
+        weights = gap_odds(values, observed, ~network.categorical, rows)
+        fit_spread(network, *cells, spread, neighbours, gaussian, weights)
         if gaussian is not None:
             spread.count_normal_rows(observed, rows_for_width(NORMAL_ROWS, values.shape[1]))
     if gaussian is not None:

@@ -9,6 +9,7 @@ estimator keeps and saves. Nothing here imports from the rest of the package. Us
 
 from ._budget import BUDGETS, rows_for_width, series_budget, table_budget
 from ._device import resolve_device
+from ._draws import check_draw_request, draw_seed
 from ._errors import DataError, ModelFileError
 from ._kinds import (
     CATEGORICAL_KINDS,
@@ -73,7 +74,9 @@ __all__ = [
     "as_array",
     "as_numbers",
     "categorical_positions",
+    "check_draw_request",
     "draw_mask",
+    "draw_seed",
     "draw_window_mask",
     "epoch_printer",
     "frame_column_kind",

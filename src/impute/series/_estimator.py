@@ -1,10 +1,9 @@
 """``TimeSeriesImputer``: the scikit-learn face of the time-series Transformer."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -13,6 +12,8 @@ from ..core import (
     NETWORK_PARAMETER_CONSTRAINTS,
     NetworkConfig,
     NetworkImputerMixin,
+    check_draw_request,
+    draw_seed,
     epoch_printer,
     series_budget,
 )
@@ -356,15 +357,11 @@ class TimeSeriesImputer(NetworkImputerMixin, BaseSeriesImputer):
         (3, False)
         """
         check_is_fitted(self)
-        if not isinstance(n_draws, Integral) or n_draws < 1:
-            raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}")
-        self._check_spread("sample")
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+        check_draw_request(self, "sample", n_draws=n_draws)
+        seed = draw_seed(random_state)
 
         def fill(values, layout):
-            data = self._series_data(values, layout)
-            filled = fill_series(self.model_, data, self.window_)
-            distance = step_distances(data, data.observed)  # (N + 1, F)
+            filled, distance = self._fills_and_distances(values, layout)
             generator = torch.Generator(self.device_).manual_seed(seed)
             drawn = filled + self.spread_.deviations(distance, n_draws, generator)
             return [self._decoded(one, layout, values) for one in drawn]
@@ -400,14 +397,11 @@ class TimeSeriesImputer(NetworkImputerMixin, BaseSeriesImputer):
         True
         """
         check_is_fitted(self)
-        if not isinstance(level, Real) or not 0 < level < 1:
-            raise ValueError(f"level must be a number between 0 and 1, got {level!r}")
-        self._check_spread("interval")
+        check_draw_request(self, "interval", level=level)
 
         def fill(values, layout):
-            data = self._series_data(values, layout)
-            filled = fill_series(self.model_, data, self.window_)
-            below, above = self.spread_.bounds(step_distances(data, data.observed), level)
+            filled, distance = self._fills_and_distances(values, layout)
+            below, above = self.spread_.bounds(distance, level)
             return [
                 self._decoded(filled + below, layout, values),
                 self._decoded(filled + above, layout, values),
@@ -416,17 +410,11 @@ class TimeSeriesImputer(NetworkImputerMixin, BaseSeriesImputer):
         lower, upper = self._complete(X, fill, 2)
         return lower, upper
 
-    def _check_spread(self, method):
-        if getattr(self, "spread_", None) is None:
-            raise ValueError(
-                f"{method} needs the predictive spread that fit measures on held-out cells; "
-                + (
-                    "this imputer was fitted with early_stopping=False: refit it with "
-                    "early_stopping=True"
-                    if not self.early_stopping
-                    else "this model was saved before draws existed: refit it"
-                )
-            )
+    def _fills_and_distances(self, values, layout):
+        """The series' fills (scaled, N + 1 rows) and each row's steps from the nearest observed
+        one of its feature."""
+        data = self._series_data(values, layout)
+        return fill_series(self.model_, data, self.window_), step_distances(data, data.observed)
 
     def _export_state(self):
         spread = {} if self.spread_ is None else self.spread_.state()

@@ -1,10 +1,9 @@
 """``TransformerImputer``: the scikit-learn face of the masked table Transformer."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -13,6 +12,8 @@ from ..core import (
     NETWORK_PARAMETER_CONSTRAINTS,
     NetworkImputerMixin,
     TrainingConfig,
+    check_draw_request,
+    draw_seed,
     epoch_printer,
     rows_for_width,
     table_budget,
@@ -416,9 +417,7 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         True
         """
         check_is_fitted(self)
-        if not isinstance(n_draws, Integral) or n_draws < 1:
-            raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}")
-        self._check_spread("sample")
+        check_draw_request(self, "sample", n_draws=n_draws)
         return self._complete(
             X,
             lambda columns, as_floats: self._draw_columns(
@@ -459,31 +458,16 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         True
         """
         check_is_fitted(self)
-        if not isinstance(level, Real) or not 0 < level < 1:
-            raise ValueError(f"level must be a number between 0 and 1, got {level!r}")
-        self._check_spread("interval")
+        check_draw_request(self, "interval", level=level)
         lower, upper = self._complete(
             X, lambda columns, as_floats: self._bounds_columns(columns, as_floats, level), 2
         )
         return lower, upper
 
-    def _check_spread(self, method):
-        if getattr(self, "spread_", None) is None:
-            raise ValueError(
-                f"{method} needs the predictive spread that fit measures on held-out cells; "
-                + (
-                    "this imputer was fitted with early_stopping=False: refit it with "
-                    "early_stopping=True"
-                    if not self.early_stopping
-                    else "this model was saved before draws existed: refit it"
-                )
-            )
-
     def _draw_columns(self, columns, as_floats, n_draws, random_state):
         """``n_draws`` fills of the modelled ``columns``, decoded."""
-        self._check_spread("sample_posterior" if self.sample_posterior else "sample")
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-        generator = torch.Generator(self.device_).manual_seed(seed)
+        check_draw_request(self, "sample_posterior" if self.sample_posterior else "sample")
+        generator = torch.Generator(self.device_).manual_seed(draw_seed(random_state))
         values, visible = self._to_model_space(columns)
         gaps = (~visible).any(dim=1)
         drawn = torch.zeros((n_draws, *values.shape), device=values.device)

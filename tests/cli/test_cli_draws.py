@@ -173,3 +173,22 @@ def test_evaluate_scores_the_draws_of_the_methods_that_draw():
     assert 0.5 < dynamic["coverage"] <= 1 and dynamic["width"] > 0 and dynamic["crps"] > 0
     assert dynamic["crps"] < dynamic["mae"]
     assert mean["coverage"] is None and mean["crps"] is None
+
+
+def test_a_time_series_file_gets_draws_and_intervals_too(tmp_path):
+    source = SAMPLE_DATA / "worldbank_fertility.csv"
+    model = tmp_path / "wb.impute"
+    fitted = invoke("fit", source, "--time-col", "year", "--max-epochs", "2", "-o", model, "-q")
+    assert fitted.exit_code == 0, fitted.output
+    out = tmp_path / "long.csv"
+    result = invoke("fill", source, "-m", model, "--draws", "2", "--interval", "0.9", "-o", out)
+    assert result.exit_code == 0, result.output
+    before, after = pd.read_csv(source), pd.read_csv(out)
+    assert after[".imputation"].tolist() == [1] * len(before) + [2] * len(before)
+    gaps = before["AFG"].isna()
+    for m in (1, 2):
+        draw = after[after[".imputation"] == m].reset_index(drop=True)
+        pd.testing.assert_series_equal(draw["AFG"][~gaps], before["AFG"][~gaps])
+        assert draw["AFG"][gaps].notna().all()
+        assert draw["AFG.lower"][~gaps].isna().all()
+        assert (draw["AFG.lower"][gaps] <= draw["AFG.upper"][gaps]).all()

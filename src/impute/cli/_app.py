@@ -19,6 +19,7 @@ from .. import plots
 from ..io import FORMATS, STDOUT, file_format, read_model, save_model
 from . import _render as render
 from ._console import EXIT_BAD_DATA, progress, reported, stderr, stdout
+from ._draws import split_paths
 from ._jobs import (
     EVALUATE_MAX_ROWS,
     FIT_MAX_ROWS,
@@ -27,7 +28,6 @@ from ._jobs import (
     fill_file,
     fit_file,
     schema_from_model,
-    split_paths,
 )
 from ._options import (
     PLOT_HELP,
@@ -259,12 +259,6 @@ def fill(
             "--method dynamic or static",
             param_hint="--draws" if draws else "--interval",
         )
-    if (draws or interval) and time_col is not None:
-        raise typer.BadParameter(
-            "the command line draws for tables only; draw time series in Python with "
-            "TimeSeriesImputer.sample and .interval",
-            param_hint="--draws" if draws else "--interval",
-        )
     if split:
         for path in split_paths(output, draws):
             check_output(str(path), data)
@@ -416,7 +410,8 @@ def evaluate(
     seeds = seeds or (1 if series else 3)
     if series and draws:
         raise typer.BadParameter(
-            "the command line draws for tables only; score series draws in Python",
+            "evaluate --draws scores tables only; score series draws in Python with "
+            "TimeSeriesImputer.sample and impute.evaluation.score_draws",
             param_hint="--draws",
         )
     common = dict(

@@ -7,21 +7,16 @@ by a batch and the model, not by the file. Given a time column, ``fit_file`` and
 hand the file to the time-series jobs, which read it whole.
 """
 
-import contextlib
 import itertools
 import math
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
-from sklearn import config_context
 
 from ..core import MODELLED_KINDS, NA_VALUES, DataError, ModelFileError, is_text_type
 from ..evaluation import evaluate_frame
 from ..io import (
-    STDOUT,
     TableFile,
     TableSchema,
     count_missing,
@@ -29,7 +24,6 @@ from ..io import (
     infer_schema,
     missing_cells,
     table_kinds,
-    table_writer,
     write_table,
 )
 from ..series import BaseSeriesImputer
@@ -41,6 +35,15 @@ from ._common import (
     merged_columns,
     model_frame,
     refuse_overwrite,
+)
+from ._draws import (
+    IMPUTATION_COLUMN,
+    bounds_columns,
+    check_can_draw,
+    drawn_frames,
+    refuse_taken,
+    write_long,
+    write_split,
 )
 from ._methods import METHODS, TRAINED, check_params, make_imputer
 from ._series_jobs import fill_series_file, fit_series_file
@@ -202,7 +205,8 @@ def fill_file(
 
     Columns are matched by name: modelled columns must all be present, other columns pass
     through unchanged, and observed cells are written exactly as read. A time-series imputer
-    fills the file as time series, read whole and written at once (``fill_series_file``).
+    fills the file as time series, read whole and written at once (``fill_series_file``, which
+    takes the same draw options).
 
     With ``draws`` M, the gaps are filled M times with draws from the model's predictive
     distribution (``TransformerImputer.sample``, seeded by ``seed`` and each batch's place in
@@ -229,12 +233,18 @@ def fill_file(
     0
     """
     if isinstance(imputer, BaseSeriesImputer):
-        if draws or interval:
-            raise DataError(
-                f"{source}: the command line draws for tables only; draw time series in Python "
-                "with TimeSeriesImputer.sample and .interval"
-            )
-        return fill_series_file(imputer, schema, source, destination, sep=sep, encoding=encoding)
+        return fill_series_file(
+            imputer,
+            schema,
+            source,
+            destination,
+            sep=sep,
+            encoding=encoding,
+            draws=draws,
+            split=split,
+            interval=interval,
+            seed=seed,
+        )
     if draws or interval:
         check_can_draw(imputer)
     refuse_overwrite(source, destination)
@@ -254,11 +264,11 @@ def fill_file(
     output_schema = _output_schema(source_schema, schema, as_text)
     if interval:
         added = [f"{name}.{side}" for name in bounded for side in ("lower", "upper")]
-        _refuse_taken(source, output_schema, added)
+        refuse_taken(source, output_schema, added)
         output_schema = pa.schema([*output_schema, *(pa.field(n, pa.float64()) for n in added)])
     long = bool(draws) and not split
     if long:
-        _refuse_taken(source, output_schema, [IMPUTATION_COLUMN])
+        refuse_taken(source, output_schema, [IMPUTATION_COLUMN])
         output_schema = pa.schema([pa.field(IMPUTATION_COLUMN, pa.int64()), *output_schema])
 
     def filled_batches():
@@ -274,7 +284,7 @@ def fill_file(
                 if draws
                 else [filled_frame(imputer, frame) if missing.any() else frame]
             )
-            extra = _bounds_columns(imputer, frame, missing, bounded, interval) if interval else []
+            extra = bounds_columns(imputer, frame, bounded, interval) if interval else []
             outputs = []
             for m, filled in enumerate(tables, start=1):
                 columns = merged_columns(batch, filled, missing, schema, as_text) + extra
@@ -290,102 +300,8 @@ def fill_file(
         return write_table(
             destination, output_schema, (b for (b,) in filled_batches()), table_file.delimiter
         )
-    if split:
-        return _write_split(destination, output_schema, filled_batches(), draws, table_file)
-    return _write_long(destination, output_schema, filled_batches(), draws, table_file)
-
-
-IMPUTATION_COLUMN = ".imputation"
-
-
-def check_can_draw(imputer):
-    """Refuse, before any data is read, a model that has no predictive distribution."""
-    if not hasattr(imputer, "sample"):
-        raise ModelFileError(
-            f"a {type(imputer).__name__} fills each gap with one value and cannot draw; fit "
-            "with --method dynamic or static to use --draws or --interval"
-        )
-    if getattr(imputer, "spread_", None) is None:
-        raise ModelFileError(
-            "this model cannot draw: it was saved before draws existed, or fitted without "
-            "early stopping; refit it with `impute fit` to use --draws or --interval"
-        )
-
-
-def drawn_frames(imputer, frame, n_draws, key):
-    """``n_draws`` completed copies of ``frame`` as DataFrames (dtypes kept), seeded by ``key``
-    (the fill's seed and the batch's place in the file) so that a file always gives the same
-    draws."""
-    seed = int(np.random.SeedSequence(key).generate_state(1)[0])
-    with config_context(transform_output="pandas"):
-        return imputer.sample(frame, n_draws, random_state=seed)
-
-
-def _bounds_columns(imputer, frame, missing, bounded, level):
-    """``COLUMN.lower`` and ``COLUMN.upper`` arrays for the ``bounded`` columns: the central
-    interval of each filled cell (numbers, integers unrounded), null where observed."""
-    with config_context(transform_output="default"):
-        lower, upper = imputer.interval(frame, level)
-    output_names = list(imputer.get_feature_names_out())
-    arrays = []
-    for name in bounded:
-        j = output_names.index(name)
-        gaps = missing[:, list(frame.columns).index(name)]
-        for side in (lower, upper):
-            values = np.asarray(side[:, j], dtype=np.float64)
-            arrays.append(pa.array(values, mask=~gaps))
-    return arrays
-
-
-def _refuse_taken(source, schema, names):
-    taken = [name for name in names if name in schema.names]
-    if taken:
-        raise DataError(
-            f"{source}: the file already has columns named {taken}, which the output would "
-            "add; rename them first"
-        )
-
-
-def split_paths(destination, n_draws):
-    """The files of ``--draws M --split``: ``NAME.1.EXT`` ... ``NAME.M.EXT``."""
-    path = Path(destination)
-    return [path.with_name(f"{path.stem}.{m}{path.suffix}") for m in range(1, n_draws + 1)]
-
-
-def _write_split(destination, schema, batches, n_draws, table_file):
-    """Write each draw to its own file; none appears unless all are complete."""
-    if str(destination) == STDOUT:
-        raise DataError("--split writes one file per draw; give an output file, not '-'")
-    rows = 0
-    with contextlib.ExitStack() as stack:
-        writers = [
-            stack.enter_context(table_writer(path, schema, table_file.delimiter))
-            for path in split_paths(destination, n_draws)
-        ]
-        for outputs in batches:
-            for write, batch in zip(writers, outputs):
-                write(batch)
-                rows += batch.num_rows
-    return rows
-
-
-def _write_long(destination, schema, batches, n_draws, table_file):
-    """Write the draws one after the other into one file: each draw goes to a Parquet part
-    while the input is read once, then the parts are copied in order."""
-    where = None if str(destination) == STDOUT else Path(destination).parent
-    with tempfile.TemporaryDirectory(dir=where, prefix=".impute-draws-") as folder:
-        parts = [Path(folder, f"{m}.parquet") for m in range(1, n_draws + 1)]
-        with contextlib.ExitStack() as stack:
-            writers = [stack.enter_context(table_writer(part, schema)) for part in parts]
-            for outputs in batches:
-                for write, batch in zip(writers, outputs):
-                    write(batch)
-        return write_table(
-            destination,
-            schema,
-            (batch for part in parts for batch in pq.ParquetFile(part).iter_batches()),
-            table_file.delimiter,
-        )
+    write = write_split if split else write_long
+    return write(destination, output_schema, filled_batches(), draws, table_file.delimiter)
 
 
 def evaluate_file(

@@ -9,6 +9,7 @@ column passes through untouched.
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -31,6 +32,15 @@ from ._common import (
     merged_columns,
     model_frame,
     refuse_overwrite,
+)
+from ._draws import (
+    IMPUTATION_COLUMN,
+    bounds_columns,
+    check_can_draw,
+    drawn_frames,
+    refuse_taken,
+    write_long,
+    write_split,
 )
 from ._methods import TRAINED, check_params, make_imputer
 
@@ -190,24 +200,41 @@ def fit_series_file(
     return FitResult(imputer, read.schema, summary)
 
 
-def fill_series_file(imputer, schema, source, destination, *, sep=None, encoding="utf-8"):
+def fill_series_file(
+    imputer,
+    schema,
+    source,
+    destination,
+    *,
+    sep=None,
+    encoding="utf-8",
+    draws=None,
+    split=False,
+    interval=None,
+    seed=0,
+):
     """Fill the gaps of a time-series file into ``destination`` (written whole, atomically).
 
-    Observed cells are written exactly as read; other columns pass through. Returns the row count.
+        Observed cells are written exactly as read; other columns pass through. ``draws``,
+        ``split``, ``interval`` and ``seed`` write draws and intervals as ``fill_file`` does for
+        tables (``TimeSeriesImputer.sample`` and ``.interval``). Returns the rows written.
 
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import pandas as pd
-    >>> from impute import datasets, fill_series_file, fit_series_file
-    >>> source = datasets.path("worldbank_fertility")
-    >>> result = fit_series_file(source, time_column="year", method="linear")
-    >>> out = os.path.join(tempfile.mkdtemp(), "filled.csv")
-    >>> fill_series_file(result.imputer, result.schema, source, out)
-    54
-    >>> int(pd.read_csv(out)["AFG"].isna().sum()), int(pd.read_csv(source)["AFG"].isna().sum())
-    (0, 2)
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+    import pandas as pd
+        >>> from impute import datasets, fill_series_file, fit_series_file
+        >>> source = datasets.path("worldbank_fertility")
+        >>> result = fit_series_file(source, time_column="year", method="linear")
+        >>> out = os.path.join(tempfile.mkdtemp(), "filled.csv")
+        >>> fill_series_file(result.imputer, result.schema, source, out)
+        54
+        >>> int(pd.read_csv(out)["AFG"].isna().sum()), int(pd.read_csv(source)["AFG"].isna().sum())
+        (0, 2)
     """
+    if draws or interval:
+        check_can_draw(imputer)
     refuse_overwrite(source, destination)
     read = read_series_file(
         source,
@@ -218,12 +245,38 @@ def fill_series_file(imputer, schema, source, destination, *, sep=None, encoding
         schema=schema,
     )
     missing = read.frame[schema.modelled].isna().to_numpy()
-    filled = filled_frame(imputer, read.frame) if missing.any() else read.frame
     as_text = file_format(destination) != "parquet"
     names = read.table.column_names
     whole = pa.record_batch([column.combine_chunks() for column in read.table.columns], names=names)
-    batch = pa.record_batch(merged_columns(whole, filled, missing, schema, as_text), names=names)
-    return write_table(destination, batch.schema, [batch], read.delimiter)
+    if draws:
+        tables = drawn_frames(imputer, read.frame, draws, (seed,))
+    else:
+        tables = [filled_frame(imputer, read.frame) if missing.any() else read.frame]
+    bounded = list(schema.modelled) if interval else []
+    extra = bounds_columns(imputer, read.frame, bounded, interval) if interval else []
+    batches = [
+        pa.record_batch(merged_columns(whole, filled, missing, schema, as_text), names=names)
+        for filled in tables
+    ]
+    output_schema = batches[0].schema
+    if interval:
+        added = [f"{name}.{side}" for name in bounded for side in ("lower", "upper")]
+        refuse_taken(source, output_schema, added)
+        output_schema = pa.schema([*output_schema, *(pa.field(n, pa.float64()) for n in added)])
+    long = bool(draws) and not split
+    if long:
+        refuse_taken(source, output_schema, [IMPUTATION_COLUMN])
+        output_schema = pa.schema([pa.field(IMPUTATION_COLUMN, pa.int64()), *output_schema])
+    outputs = []
+    for m, batch in enumerate(batches, start=1):
+        columns = list(batch.columns) + extra
+        if long:
+            columns = [pa.array(np.full(batch.num_rows, m, dtype=np.int64)), *columns]
+        outputs.append(pa.record_batch(columns, schema=output_schema))
+    if not draws:
+        return write_table(destination, output_schema, outputs, read.delimiter)
+    write = write_split if split else write_long
+    return write(destination, output_schema, [outputs], draws, read.delimiter)
 
 
 def evaluate_series_file(

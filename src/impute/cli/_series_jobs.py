@@ -215,23 +215,22 @@ def fill_series_file(
 ):
     """Fill the gaps of a time-series file into ``destination`` (written whole, atomically).
 
-        Observed cells are written exactly as read; other columns pass through. ``draws``,
-        ``split``, ``interval`` and ``seed`` write draws and intervals as ``fill_file`` does for
-        tables (``TimeSeriesImputer.sample`` and ``.interval``). Returns the rows written.
+    Observed cells are written exactly as read; other columns pass through. ``draws``,
+    ``split``, ``interval`` and ``seed`` write draws and intervals as ``fill_file`` does for
+    tables (``TimeSeriesImputer.sample`` and ``.interval``). Returns the rows written.
 
-        Examples
-        --------
-        >>> import os, tempfile
-        >>> import numpy as np
-    import pandas as pd
-        >>> from impute import datasets, fill_series_file, fit_series_file
-        >>> source = datasets.path("worldbank_fertility")
-        >>> result = fit_series_file(source, time_column="year", method="linear")
-        >>> out = os.path.join(tempfile.mkdtemp(), "filled.csv")
-        >>> fill_series_file(result.imputer, result.schema, source, out)
-        54
-        >>> int(pd.read_csv(out)["AFG"].isna().sum()), int(pd.read_csv(source)["AFG"].isna().sum())
-        (0, 2)
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> from impute import datasets, fill_series_file, fit_series_file
+    >>> source = datasets.path("worldbank_fertility")
+    >>> result = fit_series_file(source, time_column="year", method="linear")
+    >>> out = os.path.join(tempfile.mkdtemp(), "filled.csv")
+    >>> fill_series_file(result.imputer, result.schema, source, out)
+    54
+    >>> int(pd.read_csv(out)["AFG"].isna().sum()), int(pd.read_csv(source)["AFG"].isna().sum())
+    (0, 2)
     """
     if draws or interval:
         check_can_draw(imputer)

@@ -192,3 +192,16 @@ def test_a_time_series_file_gets_draws_and_intervals_too(tmp_path):
         assert draw["AFG"][gaps].notna().all()
         assert draw["AFG.lower"][~gaps].isna().all()
         assert (draw["AFG.lower"][gaps] <= draw["AFG.upper"][gaps]).all()
+
+
+def test_info_says_whether_a_model_can_draw(model, tmp_path):
+    assert "draws and intervals (fill --draws, --interval): yes" in flat(
+        invoke("info", model).stdout
+    )
+    old = flat(invoke("info", OLD_MODELS / "table.impute").stdout)
+    assert "draws and intervals (fill --draws, --interval): no" in old and "refit it" in old
+    mean_model = tmp_path / "mean.impute"
+    invoke("fit", OLD_MODELS / "table.csv", "--method", "mean", "-o", mean_model, "--quiet")
+    assert "one value" in flat(invoke("info", mean_model).stdout)
+    described = json.loads(invoke("info", model, "--json").stdout)
+    assert described["draws"] is True

@@ -508,6 +508,7 @@ def info(
                 key: document[key]
                 for key in ("estimator", "params", "written_by", "format_version", "extra")
             }
+            described["draws"] = getattr(imputer, "spread_", None) is not None
             if plot is not None:
                 if not getattr(imputer, "loss_curve_", None):
                     raise typer.BadParameter(

@@ -130,7 +130,8 @@ def data_report(described):
 
 
 def model_report(path, described):
-    """``impute info MODEL``: the estimator, who wrote it, its settings, training and columns."""
+    """``impute info MODEL``: the estimator, who wrote it, its settings, training, columns, and
+    whether it can draw."""
     extra, params = described["extra"], described["params"]
     stdout.print(
         f"{path}: {described['estimator']} (model format {described['format_version']})",
@@ -160,6 +161,13 @@ def model_report(path, described):
         passed = [name for name in schema["kinds"] if name not in schema["modelled"]]
         stdout.print(f"fills: {', '.join(schema['modelled'])}", highlight=False)
         stdout.print(f"passes through: {', '.join(passed) or 'nothing'}", highlight=False)
+    if described.get("draws"):
+        can_draw = "yes"
+    elif described["estimator"] in ("TransformerImputer", "TimeSeriesImputer"):
+        can_draw = "no (written before draws existed, or fitted without early stopping): refit it"
+    else:
+        can_draw = "no: it fills each gap with one value (fit with --method dynamic or static)"
+    stdout.print(f"draws and intervals (fill --draws, --interval): {can_draw}", highlight=False)
 
 
 def training_plot(imputer, path):

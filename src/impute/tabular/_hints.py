@@ -369,13 +369,14 @@ def fit_hints(
         neighbours.measure_errors(network)
     if gaussian is not None:
         gaussian.fit(values, train_observed, generator)
-    fit_shares(
-        network,
-        values[rows],
-        train_observed[rows],
-        held_out[rows],
-        positions[rows],
-        neighbours,
-        gaussian,
-    )
+    if neighbours is not None or gaussian is not None:
+        fit_shares(
+            network,
+            values[rows],
+            train_observed[rows],
+            held_out[rows],
+            positions[rows],
+            neighbours,
+            gaussian,
+        )
     return positions

@@ -133,7 +133,9 @@ def evaluate_series(
     gappy = frame.copy()
     for j, name in enumerate(layout.features):
         gappy[name] = np.where(hidden[:, j], np.nan, truth[:, j])
-    filled, cost = fit_transform_timed(imputer, gappy, time_column=time_column, id_column=id_column)
+    filled, cost, _ = fit_transform_timed(
+        imputer, gappy, time_column=time_column, id_column=id_column
+    )
     values = filled[layout.features].to_numpy(dtype=np.float64, na_value=np.nan)
     return {
         "mae": mae(truth, values, hidden),

@@ -59,11 +59,10 @@ def evaluate(imputer, X, mechanism="MCAR", rate=0.3, seed=0, n_draws=0):
     if not hidden.any():
         raise ValueError("the amputation hid no cell; use more rows or a higher rate")
     gappy = np.where(hidden, np.nan, X)
-    fitted = []
-    filled, cost = fit_transform_timed(imputer, gappy, fitted)
+    filled, cost, fitted = fit_transform_timed(imputer, gappy)
     scores = {"rmse": rmse(X, filled, hidden), "mae": mae(X, filled, hidden), **cost}
     if n_draws:
-        draws, draw_cost = draws_timed(imputer, fitted[0], gappy, n_draws, seed)
+        draws, draw_cost = draws_timed(imputer, fitted, gappy, n_draws, seed)
         if draws is not None:
             scores.update(score_draws(X, np.stack(draws), hidden, DRAW_LEVEL), **draw_cost)
     return scores
@@ -148,8 +147,7 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0, n_draws=0
     gappy[categorical] = gappy[categorical].mask(hidden_labels)
     if not ((numeric and hidden.any()) or hidden_labels.any()):
         raise ValueError("the amputation hid no cell; use more rows or a higher rate")
-    fitted = []
-    filled, cost = fit_transform_timed(imputer, gappy, fitted)
+    filled, cost, fitted = fit_transform_timed(imputer, gappy)
     filled = _as_frame(filled, frame.columns)
     scores = {"rmse": None, "mae": None, "accuracy": None, **cost, "columns": {}}
     if numeric and hidden.any():
@@ -160,7 +158,7 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0, n_draws=0
                 column = (truth[:, j], values[:, j], hidden[:, j])
                 scores["columns"][name] = {"rmse": rmse(*column), "mae": mae(*column)}
         if n_draws:
-            draws, draw_cost = draws_timed(imputer, fitted[0], gappy, n_draws, seed)
+            draws, draw_cost = draws_timed(imputer, fitted, gappy, n_draws, seed)
             if draws is not None:
                 drawn = np.stack(
                     [_as_frame(one, frame.columns)[numeric].to_numpy(np.float64) for one in draws]

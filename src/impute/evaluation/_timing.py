@@ -33,13 +33,13 @@ def draws_timed(imputer, fitted, gappy, n_draws, seed):
     return draws, {"draw_seconds": time.perf_counter() - start}
 
 
-def fit_transform_timed(imputer, gappy, fitted_out=None, **params):
+def fit_transform_timed(imputer, gappy, **params):
     """Fill ``gappy`` with a fresh clone of ``imputer`` given ``params``.
 
-    Returns ``(filled, cost)``, where ``cost`` holds ``seconds`` for fit plus transform and, for an
-    imputer that trains in epochs, ``epochs``: how many it ran, which unlike seconds does not
-    depend on what else the machine was doing. A DataFrame is filled as a DataFrame, every
-    column's dtype kept. ``fitted_out``, a list, receives the fitted clone."""
+    Returns ``(filled, cost, fitted)``: the fill, the fitted clone, and ``cost``, which holds
+    ``seconds`` for fit plus transform and, for an imputer that trains in epochs, ``epochs``:
+    how many it ran, which unlike seconds does not depend on what else the machine was doing.
+    A DataFrame is filled as a DataFrame, every column's dtype kept."""
     fitted = clone(imputer).set_params(**params)
     output = "pandas" if isinstance(gappy, pd.DataFrame) else "default"
     start = time.perf_counter()
@@ -48,6 +48,4 @@ def fit_transform_timed(imputer, gappy, fitted_out=None, **params):
     cost = {"seconds": time.perf_counter() - start}
     if hasattr(fitted, "n_epochs_"):
         cost["epochs"] = fitted.n_epochs_
-    if fitted_out is not None:
-        fitted_out.append(fitted)
-    return filled, cost
+    return filled, cost, fitted

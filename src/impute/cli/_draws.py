@@ -1,6 +1,7 @@
-"""What the draws of ``impute fill --draws/--split/--interval`` share between tables and series:
-refusing a model that cannot draw, the seeded draws of a frame, the interval columns, and
-writing M completed tables, one after the other or one file each, atomically."""
+"""What ``impute fill`` shares between tables and series for ``--draws/--split/--interval``:
+refusing a model that cannot draw, the completed tables of a frame (seeded draws, or one fill),
+the columns the output adds and their fields, and writing the completed tables, one after the
+other or one file each, atomically."""
 
 import contextlib
 import tempfile
@@ -13,6 +14,7 @@ from sklearn import config_context
 
 from ..core import DataError, ModelFileError
 from ..io import STDOUT, table_writer, write_table
+from ._common import filled_frame
 
 IMPUTATION_COLUMN = ".imputation"
 
@@ -31,10 +33,12 @@ def check_can_draw(imputer):
         )
 
 
-def drawn_frames(imputer, frame, n_draws, key):
-    """``n_draws`` completed copies of ``frame`` as DataFrames (dtypes kept), seeded by ``key``
+def completed_frames(imputer, frame, missing, n_draws, key):
+    """``frame`` completed as DataFrames (dtypes kept): ``n_draws`` draws, seeded by ``key``
     (the fill's seed and the batch's place in the file) so that a file always gives the same
-    draws."""
+    draws, or without draws its one fill (``frame`` itself when ``missing`` holds no gap)."""
+    if not n_draws:
+        return [filled_frame(imputer, frame) if missing.any() else frame]
     seed = int(np.random.SeedSequence(key).generate_state(1)[0])
     with config_context(transform_output="pandas"):
         return imputer.sample(frame, n_draws, random_state=seed)
@@ -57,13 +61,56 @@ def bounds_columns(imputer, frame, bounded, level):
     return arrays
 
 
-def refuse_taken(source, schema, names):
-    taken = [name for name in names if name in schema.names]
+def added_names(bounded, interval, long):
+    """The columns the output adds: the draw number before the others (``long``), and the
+    interval bounds of the ``bounded`` columns after them (with ``interval``)."""
+    first = [IMPUTATION_COLUMN] if long else []
+    last = [f"{name}.{side}" for name in bounded for side in ("lower", "upper")] if interval else []
+    return first, last
+
+
+def refuse_taken(source, names, bounded, interval, long):
+    """Refuse a file that already has a column named like one the output adds."""
+    first, last = added_names(bounded, interval, long)
+    taken = [name for name in first + last if name in names]
     if taken:
         raise DataError(
             f"{source}: the file already has columns named {taken}, which the output would "
             "add; rename them first"
         )
+
+
+def with_added_fields(schema, bounded, interval, long):
+    """``schema`` with the added columns' fields (``added_names``)."""
+    first, last = added_names(bounded, interval, long)
+    return pa.schema(
+        [
+            *(pa.field(name, pa.int64()) for name in first),
+            *schema,
+            *(pa.field(name, pa.float64()) for name in last),
+        ]
+    )
+
+
+def output_batches(tables_columns, bounds, schema, long):
+    """One record batch per completed table: its columns (``tables_columns``, a list per table),
+    after the draw number (1, 2, ...) with ``long``, before the ``bounds`` columns."""
+    batches = []
+    for m, columns in enumerate(tables_columns, start=1):
+        rows = len(columns[0])
+        number = [pa.array(np.full(rows, m, dtype=np.int64))] if long else []
+        batches.append(pa.record_batch([*number, *columns, *bounds], schema=schema))
+    return batches
+
+
+def write_completed(destination, schema, batches, n_draws, split, delimiter=","):
+    """Write what ``batches`` yields (per input batch, one record batch per completed table):
+    one fill, or the draws one after the other (``write_long``) or one file each
+    (``write_split``). Returns the rows written."""
+    if not n_draws:
+        return write_table(destination, schema, (b for (b,) in batches), delimiter)
+    write = write_split if split else write_long
+    return write(destination, schema, batches, n_draws, delimiter)
 
 
 def split_paths(destination, n_draws):

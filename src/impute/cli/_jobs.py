@@ -24,12 +24,10 @@ from ..io import (
     infer_schema,
     missing_cells,
     table_kinds,
-    write_table,
 )
 from ..series import BaseSeriesImputer
 from ._common import (
     FitResult,
-    filled_frame,
     fit_frame,
     mean_of,
     merged_columns,
@@ -37,13 +35,13 @@ from ._common import (
     refuse_overwrite,
 )
 from ._draws import (
-    IMPUTATION_COLUMN,
     bounds_columns,
     check_can_draw,
-    drawn_frames,
+    completed_frames,
+    output_batches,
     refuse_taken,
-    write_long,
-    write_split,
+    with_added_fields,
+    write_completed,
 )
 from ._methods import METHODS, TRAINED, check_params, make_imputer
 from ._series_jobs import fill_series_file, fit_series_file
@@ -261,15 +259,11 @@ def fill_file(
         else pa.schema([(n, pa.string()) for n in table_file.column_names])
     )
     bounded = [n for n in schema.modelled if schema.kinds[n] in ("float", "integer")]
-    output_schema = _output_schema(source_schema, schema, as_text)
-    if interval:
-        added = [f"{name}.{side}" for name in bounded for side in ("lower", "upper")]
-        refuse_taken(source, output_schema, added)
-        output_schema = pa.schema([*output_schema, *(pa.field(n, pa.float64()) for n in added)])
     long = bool(draws) and not split
-    if long:
-        refuse_taken(source, output_schema, [IMPUTATION_COLUMN])
-        output_schema = pa.schema([pa.field(IMPUTATION_COLUMN, pa.int64()), *output_schema])
+    refuse_taken(source, source_schema.names, bounded, interval, long)
+    output_schema = with_added_fields(
+        _output_schema(source_schema, schema, as_text), bounded, interval, long
+    )
 
     def filled_batches():
         """Per input batch, the output batches: one per draw (one without draws)."""
@@ -279,29 +273,21 @@ def fill_file(
         ):
             frame = model_frame(batch, schema, str(source), offset)
             missing = frame.isna().to_numpy()
-            tables = (
-                drawn_frames(imputer, frame, draws, (seed, index))
-                if draws
-                else [filled_frame(imputer, frame) if missing.any() else frame]
+            tables = completed_frames(imputer, frame, missing, draws, (seed, index))
+            outputs = output_batches(
+                [merged_columns(batch, filled, missing, schema, as_text) for filled in tables],
+                bounds_columns(imputer, frame, bounded, interval) if interval else [],
+                output_schema,
+                long,
             )
-            extra = bounds_columns(imputer, frame, bounded, interval) if interval else []
-            outputs = []
-            for m, filled in enumerate(tables, start=1):
-                columns = merged_columns(batch, filled, missing, schema, as_text) + extra
-                if long:
-                    columns = [pa.array(np.full(batch.num_rows, m, dtype=np.int64)), *columns]
-                outputs.append(pa.record_batch(columns, schema=output_schema))
             offset += batch.num_rows
             if on_rows:
                 on_rows(batch.num_rows)
             yield outputs
 
-    if not draws:
-        return write_table(
-            destination, output_schema, (b for (b,) in filled_batches()), table_file.delimiter
-        )
-    write = write_split if split else write_long
-    return write(destination, output_schema, filled_batches(), draws, table_file.delimiter)
+    return write_completed(
+        destination, output_schema, filled_batches(), draws, split, table_file.delimiter
+    )
 
 
 def evaluate_file(

@@ -9,7 +9,6 @@ column passes through untouched.
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -21,12 +20,10 @@ from ..io import (
     file_format,
     infer_schema,
     parse_column,
-    write_table,
 )
 from ..series import series_layout
 from ._common import (
     FitResult,
-    filled_frame,
     fit_frame,
     mean_of,
     merged_columns,
@@ -34,13 +31,13 @@ from ._common import (
     refuse_overwrite,
 )
 from ._draws import (
-    IMPUTATION_COLUMN,
     bounds_columns,
     check_can_draw,
-    drawn_frames,
+    completed_frames,
+    output_batches,
     refuse_taken,
-    write_long,
-    write_split,
+    with_added_fields,
+    write_completed,
 )
 from ._methods import TRAINED, check_params, make_imputer
 
@@ -243,39 +240,22 @@ def fill_series_file(
         encoding=encoding,
         schema=schema,
     )
+    bounded = list(schema.modelled)
+    long = bool(draws) and not split
+    refuse_taken(source, read.table.column_names, bounded, interval, long)
     missing = read.frame[schema.modelled].isna().to_numpy()
     as_text = file_format(destination) != "parquet"
     names = read.table.column_names
     whole = pa.record_batch([column.combine_chunks() for column in read.table.columns], names=names)
-    if draws:
-        tables = drawn_frames(imputer, read.frame, draws, (seed,))
-    else:
-        tables = [filled_frame(imputer, read.frame) if missing.any() else read.frame]
-    bounded = list(schema.modelled) if interval else []
-    extra = bounds_columns(imputer, read.frame, bounded, interval) if interval else []
-    batches = [
-        pa.record_batch(merged_columns(whole, filled, missing, schema, as_text), names=names)
-        for filled in tables
+    tables = [
+        merged_columns(whole, filled, missing, schema, as_text)
+        for filled in completed_frames(imputer, read.frame, missing, draws, (seed,))
     ]
-    output_schema = batches[0].schema
-    if interval:
-        added = [f"{name}.{side}" for name in bounded for side in ("lower", "upper")]
-        refuse_taken(source, output_schema, added)
-        output_schema = pa.schema([*output_schema, *(pa.field(n, pa.float64()) for n in added)])
-    long = bool(draws) and not split
-    if long:
-        refuse_taken(source, output_schema, [IMPUTATION_COLUMN])
-        output_schema = pa.schema([pa.field(IMPUTATION_COLUMN, pa.int64()), *output_schema])
-    outputs = []
-    for m, batch in enumerate(batches, start=1):
-        columns = list(batch.columns) + extra
-        if long:
-            columns = [pa.array(np.full(batch.num_rows, m, dtype=np.int64)), *columns]
-        outputs.append(pa.record_batch(columns, schema=output_schema))
-    if not draws:
-        return write_table(destination, output_schema, outputs, read.delimiter)
-    write = write_split if split else write_long
-    return write(destination, output_schema, [outputs], draws, read.delimiter)
+    merged_schema = pa.record_batch(tables[0], names=names).schema
+    output_schema = with_added_fields(merged_schema, bounded, interval, long)
+    bounds = bounds_columns(imputer, read.frame, bounded, interval) if interval else []
+    outputs = output_batches(tables, bounds, output_schema, long)
+    return write_completed(destination, output_schema, [outputs], draws, split, read.delimiter)
 
 
 def evaluate_series_file(

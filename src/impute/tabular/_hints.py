@@ -194,12 +194,11 @@ class NeighbourHint(_StoredArrays):
         near, rows = distance.topk(candidates, dim=1, largest=False)  # (B, M)
         present = self.observed[rows] & self.numeric & near.isfinite()[..., None]  # (B, M, F)
         use = present & (present.cumsum(1) <= k)  # the first k candidates observing each column
-        count = use.sum(1).clamp(min=1)  # (B, F)
-        errors = use * self.errors[rows]  # (B, M, F)
-        correction = errors.sum(1) / count  # (B, F)
-        if with_scale:
-            wide = present * self.errors[rows]  # (B, M, F): every candidate that observes it
-            return correction, (wide.square().sum(1) / present.sum(1).clamp(min=1)).sqrt()
+        errors = self.errors[rows]  # (B, M, F) the candidates' errors
+        correction = (use * errors).sum(1) / use.sum(1).clamp(min=1)  # (B, F)
+        if with_scale:  # over every candidate that observes the column
+            spread = (present * errors).square().sum(1) / present.sum(1).clamp(min=1)
+            return correction, spread.sqrt()
         return correction
 
     def typical_error(self):

@@ -98,7 +98,11 @@ def crps(truth, draws, cells):
     x = np.asarray(draws)[:, cells]  # (M, cells)
     y = np.asarray(truth)[cells]
     accuracy = np.abs(x - y).mean(0)
-    spread = np.abs(x[:, None] - x[None]).sum((0, 1)) / (2 * len(x) ** 2)
+    m = len(x)
+    # sum over all pairs of |x_i - x_j| from the sorted draws, without the (M, M, cells) array
+    weights = 2 * np.arange(1, m + 1) - m - 1  # (M,)
+    pairs = 2 * (weights[:, None] * np.sort(x, axis=0)).sum(0)  # (cells,)
+    spread = pairs / (2 * m**2)
     return float(np.mean(accuracy - spread))
 
 

@@ -67,6 +67,20 @@ def test_draws_of_a_frame_keep_columns_dtypes_and_kinds():
         assert (draw["count"] == draw["count"].round()).all()
 
 
+def test_draws_and_intervals_of_a_float_frame_come_in_the_container_transform_uses(fitted):
+    imputer, X = fitted
+    frame = pd.DataFrame(X, columns=[f"c{j}" for j in range(X.shape[1])], index=np.arange(300) + 7)
+    pandas_out = clone(imputer).set_output(transform="pandas").fit(frame)
+    filled = pandas_out.transform(frame)
+    for table in [
+        *pandas_out.sample(frame, n_draws=2, random_state=0),
+        *pandas_out.interval(frame),
+    ]:
+        assert isinstance(table, pd.DataFrame)
+        pd.testing.assert_index_equal(table.index, filled.index)
+        pd.testing.assert_index_equal(table.columns, filled.columns)
+
+
 def test_the_same_seed_gives_the_same_draws_and_another_seed_others(fitted):
     imputer, X = fitted
     first = imputer.sample(X, n_draws=2, random_state=7)

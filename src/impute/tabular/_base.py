@@ -262,6 +262,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         container, the empty features and the indicator columns are handled as by
         ``transform``.
         """
+        index = X.index if isinstance(X, pd.DataFrame) else None
         if self.kinds_ is not None:
             X = self._as_frame(X, reset=False)
             missing = X.isna().to_numpy()
@@ -283,10 +284,15 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             if self.indicator_ is None
             else self.indicator_.transform(np.where(missing, np.nan, 0.0))
         )
-        return [
+        tables = [
             self._assemble(list(columns), decoded, modelled, missing, as_floats, indicator, X)
             for decoded in fills
         ]
+        if self.kinds_ is None and wants_frame(self):
+            # as scikit-learn's set_output wraps transform's array: named columns, X's index
+            names = self.get_feature_names_out()
+            tables = [pd.DataFrame(table, columns=names, index=index) for table in tables]
+        return tables
 
     def _assemble(self, columns, decoded, modelled, missing, as_floats, indicator, X):
         """One output table: ``columns`` with the ``decoded`` fills (None: nothing to fill) put

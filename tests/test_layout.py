@@ -12,6 +12,7 @@ LAYERS = {
     "series": 1,
     "evaluation": 2,
     "io": 3,
+    "cluster": 4,
     "plots": 4,
     "cli": 5,
 }

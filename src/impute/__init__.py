@@ -8,7 +8,8 @@ sample tables and ``impute.plots`` the figures. The subpackages behind them:
 - ``tabular`` and ``series``: the two families, each a network, its training and its estimators;
 - ``evaluation``: hiding cells on purpose and scoring the fills (and the draws);
 - ``pooling``: Rubin's rules, for an analysis repeated on every draw;
-- ``io``: data files, their column schema, and model files;
+- ``io``: data files and datasets (folders of files), their column schema, and model files;
+- ``cluster``: Dask, an optional extra: clusters, and filling a Dask DataFrame;
 - ``cli``: the command line and the file jobs.
 """
 
@@ -17,6 +18,7 @@ from .cli import (
     describe_file,
     evaluate_file,
     evaluate_series_file,
+    fill_dataset,
     fill_file,
     fill_series_file,
     fit_file,
@@ -57,6 +59,7 @@ __all__ = [
     "evaluate_frame",
     "evaluate_series",
     "evaluate_series_file",
+    "fill_dataset",
     "fill_file",
     "fill_series_file",
     "fit_file",

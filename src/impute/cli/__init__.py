@@ -3,12 +3,14 @@
 ``impute fit|fill|evaluate|info`` (``_app``: one thin function per command, options in
 ``_options``, reports in ``_render``) calls the file jobs, which are also the Python API for
 files: ``fit_file``, ``fill_file``, ``evaluate_file``, ``describe_file`` for tables
-(``_jobs``), and their time-series counterparts (``_series_jobs``), which ``fit_file`` and
-``fill_file`` call when given a time column or a time-series model. Importing this package
+(``_jobs``), their time-series counterparts (``_series_jobs``), which ``fit_file`` and
+``fill_file`` call when given a time column or a time-series model, and ``fill_dataset`` for a
+folder of files, in one process or on a Dask cluster (``_dataset_jobs``). Importing this package
 does not import Typer or Rich; running ``main`` does.
 """
 
 from ._common import FitResult
+from ._dataset_jobs import fill_dataset
 from ._jobs import describe_file, evaluate_file, fill_file, fit_file
 from ._methods import METHODS, SERIES_METHODS, TRAINED, make_imputer, parse_params
 from ._series_jobs import evaluate_series_file, fill_series_file, fit_series_file
@@ -29,6 +31,7 @@ __all__ = [
     "describe_file",
     "evaluate_file",
     "evaluate_series_file",
+    "fill_dataset",
     "fill_file",
     "fill_series_file",
     "fit_file",

@@ -16,9 +16,10 @@ import pyarrow as pa
 import typer
 
 from .. import plots
-from ..io import FORMATS, STDOUT, file_format, read_model, save_model
+from ..io import FORMATS, STDOUT, file_format, is_dataset, read_model, save_model
 from . import _render as render
 from ._console import EXIT_BAD_DATA, progress, reported, stderr, stdout
+from ._dataset_jobs import fill_dataset
 from ._draws import split_paths
 from ._jobs import (
     EVALUATE_MAX_ROWS,
@@ -38,6 +39,7 @@ from ._options import (
     Debug,
     Device,
     Encoding,
+    Engine,
     Exclude,
     FitRows,
     IdCol,
@@ -53,8 +55,11 @@ from ._options import (
     Sep,
     TimeCol,
     budget_value,
+    check_data,
+    check_dataset_fill,
     check_output,
     check_plot,
+    derived_path,
     evaluation_choices,
     fit_options,
     na_values,
@@ -127,9 +132,11 @@ def fit(
 
     Example: impute fit data.csv -o data.impute --exclude id --plot training.png
 
+    A folder of files: impute fit sales/ -o sales.impute  (trained on a sample of --max-rows)
+
     Time series: impute fit air.csv --time-col time --id-col station
     """
-    output = output or data.with_suffix(MODEL_SUFFIX)
+    output = output or derived_path(data, MODEL_SUFFIX)
     check_output(output, data)
     check_plot(plot, data)
     if plot is not None and method not in (Method.dynamic, Method.static):
@@ -234,6 +241,32 @@ def fill(
             "of this level (e.g. 0.9) around each filled cell, empty where the cell was observed.",
         ),
     ] = None,
+    engine: Annotated[
+        Engine | None,
+        typer.Option(
+            case_sensitive=False,
+            show_default=False,
+            help="How a folder is filled: local (one file after another, the default) or dask "
+            "(one task per file on a Dask cluster; pip install 'impute[dask]').",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            show_default=False,
+            help="With --engine dask: start a local cluster of this many worker processes "
+            "[default: one per core].",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            show_default=False,
+            help="With --engine dask: the address of an existing cluster's scheduler, e.g. "
+            "tcp://10.0.0.5:8786; its workers need impute and the files at the same paths.",
+        ),
+    ] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ):
@@ -246,9 +279,19 @@ def fill(
     Example: impute fill data.csv --model data.impute -o filled.parquet
 
     Multiple imputation: impute fill data.csv -m data.impute --draws 5 --interval 0.9 -o long.csv
+
+    A folder (or glob) is filled into the folder --output, one file per input file with its
+    name; files already there are kept, so a rerun completes an interrupted fill:
+    impute fill sales/ -m sales.impute -o filled/ --engine dask --workers 4
     """
-    output = output or str(data.with_name(f"{data.stem}.filled{data.suffix}"))
-    check_output(output, data)
+    dataset = is_dataset(data)
+    engine_name = engine.value if engine else "local"
+    check_dataset_fill(data, output, engine_name, workers, scheduler)
+    if dataset:
+        output = output or str(derived_path(data, ".filled"))
+    else:
+        output = output or str(data.with_name(f"{data.stem}.filled{data.suffix}"))
+        check_output(output, data)
     if split and not draws:
         raise typer.BadParameter("--split needs --draws M", param_hint="--split")
     if split and output == STDOUT:
@@ -259,7 +302,7 @@ def fill(
             "--method dynamic or static",
             param_hint="--draws" if draws else "--interval",
         )
-    if split:
+    if split and not dataset:
         for path in split_paths(output, draws):
             check_output(str(path), data)
     options = fit_options(
@@ -280,31 +323,66 @@ def fill(
         param=param,
     )
     with reported(debug):
-        file_format(output)
+        if not dataset:
+            file_format(output)
         if model is None:
             result = _fit(data, options, quiet)
             imputer, schema = result.imputer, result.schema
         else:
             imputer, document = read_model(model, device=None if device == "auto" else device)
             schema = schema_from_model(imputer, document["extra"], model)
-        with progress(quiet) as bar:
-            task = bar.add_task("filling", total=None, note="rows")
-            rows = fill_file(
+        if dataset:
+            summary = _fill_dataset(
                 imputer,
                 schema,
                 data,
                 output,
+                quiet,
+                engine=engine_name,
+                workers=workers,
+                scheduler=scheduler,
+                device=None if device == "auto" else device,
                 sep=sep,
                 encoding=encoding,
-                on_rows=lambda n: bar.advance(task, n),
                 draws=draws,
                 split=split,
                 interval=interval,
                 seed=seed,
             )
-    if not quiet and output != STDOUT:
+        else:
+            with progress(quiet) as bar:
+                task = bar.add_task("filling", total=None, note="rows")
+                rows = fill_file(
+                    imputer,
+                    schema,
+                    data,
+                    output,
+                    sep=sep,
+                    encoding=encoding,
+                    on_rows=lambda n: bar.advance(task, n),
+                    draws=draws,
+                    split=split,
+                    interval=interval,
+                    seed=seed,
+                )
+    if quiet:
+        return
+    if dataset:
+        render.dataset_fill_report(summary)
+    elif output != STDOUT:
         where = f"{draws} files named like {output}" if split else output
         stderr.print(f"{rows} rows written to {where}", highlight=False)
+
+
+def _fill_dataset(imputer, schema, data, output, quiet, **options):
+    """``fill_dataset`` with a progress bar of the files."""
+    with progress(quiet) as bar:
+        task = bar.add_task("filling", total=None, note="files")
+
+        def on_file(done, rows, seconds):
+            bar.update(task, advance=1, note=f"{done.source.name}: {rows} rows in {seconds:.1f} s")
+
+        return fill_dataset(imputer, schema, data, output, on_file=on_file, **options)
 
 
 def _run_note(run):
@@ -463,9 +541,8 @@ def info(
     path: Annotated[
         Path,
         typer.Argument(
-            exists=True,
-            dir_okay=False,
-            help="A model file (.impute) or a data file.",
+            callback=check_data,
+            help="A model file (.impute), a data file, or a folder (or quoted glob) of data files.",
             show_default=False,
         ),
     ],
@@ -486,10 +563,12 @@ def info(
     """Describe a model file (schema, training, versions) or a data file (kinds, missing cells).
 
     Example: impute info data.csv --plot missing.png
+
+    A folder or glob is described as one dataset (files, rows, columns), streamed, not loaded.
     """
     check_plot(plot, path)
     with reported(debug):
-        if path.suffix.lower() in FORMATS:
+        if is_dataset(path) or path.suffix.lower() in FORMATS:
             described = describe_file(
                 path,
                 na_values=na_values(na_values_text),

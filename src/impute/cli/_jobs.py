@@ -17,12 +17,15 @@ import pyarrow as pa
 from ..core import MODELLED_KINDS, NA_VALUES, DataError, ModelFileError, is_text_type
 from ..evaluation import evaluate_frame
 from ..io import (
+    TableDataset,
     TableFile,
     TableSchema,
     count_missing,
     file_format,
     infer_schema,
+    is_dataset,
     missing_cells,
+    open_table,
     table_kinds,
 )
 from ..series import BaseSeriesImputer
@@ -55,9 +58,9 @@ EVALUATE_MAX_ROWS = 5_000
 def read_modelled(
     path, *, sep, encoding, na_values, columns, exclude, categorical, max_rows, seed=SAMPLE_SEED
 ):
-    """Read a data file (a uniform sample of ``max_rows`` rows when longer) and choose its
+    """Read a data file or dataset (a sample of ``max_rows`` rows when longer) and choose its
     modelled columns: returns ``(table, schema, frame, total_rows)``."""
-    table, total = TableFile.open(path, sep, encoding).read(max_rows, seed)
+    table, total = open_table(path, sep, encoding).read(max_rows, seed)
     if total == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
     schema = infer_schema(table, str(path), na_values, columns, exclude, categorical)
@@ -84,10 +87,12 @@ def fit_file(
     params=None,
     on_epoch=None,
 ):
-    """Learn to fill the numeric, categorical and date columns of a data file.
+    """Learn to fill the numeric, categorical and date columns of a data file or dataset.
 
-    Files longer than ``max_rows`` are trained on a uniform sample of that many rows, drawn
-    while streaming, so the file may be larger than memory. With ``time_column`` (and, for a
+    ``path`` is a file, or a folder or glob of files read as one dataset (``TableDataset``).
+    Data longer than ``max_rows`` are trained on a sample of that many rows, drawn while
+    streaming (from row groups chosen at random, for a Parquet dataset), so they may be larger
+    than memory. With ``time_column`` (and, for a
     long file of several series, ``id_column``) the file is read whole as time series and its
     numeric columns are learned from neighbouring steps and from each other
     (``fit_series_file``). ``params`` sets other parameters of the network. Returns a
@@ -102,6 +107,10 @@ def fit_file(
     (2000, 'categorical', 'integer')
     """
     if time_column is not None:
+        if is_dataset(path):
+            raise ValueError(
+                f"{path}: time series are read from one file; a folder or glob is read as a table"
+            )
         if categorical:
             raise ValueError(
                 "time series are filled in their numeric columns only; leave out categorical"
@@ -198,6 +207,7 @@ def fill_file(
     split=False,
     interval=None,
     seed=0,
+    part=None,
 ):
     """Fill the gaps of ``source`` into ``destination``, streaming in record batches.
 
@@ -214,7 +224,9 @@ def fill_file(
     before its extension. With ``interval`` (a level such as 0.9), every numeric modelled column
     gets ``COLUMN.lower`` and ``COLUMN.upper`` columns at the end: the central interval of each
     filled cell, empty where the cell was observed. The draws are written in one pass over the
-    input; every output appears only once all of them are complete.
+    input; every output appears only once all of them are complete. ``part`` (an integer: the
+    file's place in a dataset) is mixed into the draws' seed, so that the files of a dataset
+    draw independently of each other.
 
     Returns the number of rows written (M times the input's with draws, in all files).
 
@@ -273,7 +285,8 @@ def fill_file(
         ):
             frame = model_frame(batch, schema, str(source), offset)
             missing = frame.isna().to_numpy()
-            tables = completed_frames(imputer, frame, missing, draws, (seed, index))
+            key = (seed, index) if part is None else (seed, part, index)
+            tables = completed_frames(imputer, frame, missing, draws, key)
             outputs = output_batches(
                 [merged_columns(batch, filled, missing, schema, as_text) for filled in tables],
                 bounds_columns(imputer, frame, bounded, interval) if interval else [],
@@ -412,8 +425,9 @@ def _summarise(runs):
 def describe_file(
     path, *, na_values=NA_VALUES, sep=None, encoding="utf-8", max_rows=FIT_MAX_ROWS, pattern=False
 ):
-    """Shape, column kinds and missing cells per column of a data file, and which numeric columns
-    are written with a decimal comma (``"decimal_comma"``).
+    """Shape, column kinds and missing cells per column of a data file or dataset, and which
+    numeric columns are written with a decimal comma (``"decimal_comma"``); for a dataset (a
+    folder or glob) also its files and, for Parquet, its row groups.
 
     Missing cells are counted over the whole file, streamed; kinds are judged on a uniform
     sample of ``max_rows`` rows, as ``fit_file`` judges them. With ``pattern=True`` the result
@@ -431,7 +445,7 @@ def describe_file(
     >>> pattern.shape, int(pattern[:, 1].sum()) > 0
     ((500, 15), True)
     """
-    table_file = TableFile.open(path, sep, encoding)
+    table_file = open_table(path, sep, encoding)
     sample, _ = table_file.read(max_rows, SAMPLE_SEED)
     kinds, decimal_comma = table_kinds(sample, na_values)
     missing, rows = dict.fromkeys(table_file.column_names, 0), 0
@@ -456,6 +470,8 @@ def describe_file(
         "modelled": [name for name, info in columns.items() if info["kind"] in MODELLED_KINDS],
         "decimal_comma": decimal_comma,
     }
+    if isinstance(table_file, TableDataset):
+        described.update(table_file.describe())
     if pattern:
         cells = [missing_cells(sample.column(name), na_values) for name in table_file.column_names]
         described["pattern"] = np.column_stack(cells).reshape(sample.num_rows, len(cells))

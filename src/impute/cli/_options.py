@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from .. import plots
-from ..core import BUDGETS, NA_VALUES, resolve_device
-from ..io import STDOUT
+from ..cluster import require_dask
+from ..core import BUDGETS, NA_VALUES, DataError, resolve_device
+from ..io import STDOUT, dataset_files, dataset_root, is_dataset
 from ._methods import check_params, methods_for, parse_params
 
 
@@ -21,6 +22,11 @@ class Method(str, Enum):
     locf = "locf"
 
 
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 class Mechanism(str, Enum):
     mcar = "mcar"
     mar = "mar"
@@ -29,10 +35,34 @@ class Mechanism(str, Enum):
 
 PLOT_HELP = "Needs matplotlib: pip install 'impute[plot]'."
 
+
+def check_data(data):
+    """DATA must be a file, a folder, or a glob that matches a file (exit 2 otherwise)."""
+    if data.exists() or (is_dataset(data) and dataset_matches(data)):
+        return data
+    raise typer.BadParameter(
+        f"{data} matches no file; quote a glob so that the shell leaves it to impute"
+        if is_dataset(data)
+        else f"Path '{data}' does not exist."
+    )
+
+
+def dataset_matches(pattern):
+    """Whether the glob ``pattern`` matches a data file."""
+    try:
+        dataset_files(pattern)
+    except DataError:
+        return False
+    return True
+
+
 Data = Annotated[
     Path,
     typer.Argument(
-        exists=True, dir_okay=False, help="A .csv, .tsv or .parquet file.", show_default=False
+        callback=check_data,
+        help="A .csv, .tsv or .parquet file, or a folder (or quoted glob, e.g. 'sales/*.parquet') "
+        "of them read as one dataset.",
+        show_default=False,
     ),
 ]
 MethodOption = Annotated[
@@ -107,7 +137,9 @@ Encoding = Annotated[
 FitRows = Annotated[
     int,
     typer.Option(
-        min=1, help="Longer files are trained on a uniform sample of this many rows (seed 0)."
+        min=1,
+        help="Longer data are trained on a sample of this many rows (seed 0); from a Parquet "
+        "dataset, drawn from row groups chosen at random.",
     ),
 ]
 NaValues = Annotated[
@@ -220,6 +252,65 @@ def fit_options(
         "na_values": na_values(na_values_text),
         "params": params_for(param, [method.value], time_col, id_col),
     }
+
+
+def derived_path(data, ending):
+    """DATA's name with ``ending`` in place of its extension (``sales.csv`` -> ``sales.impute``);
+    for a dataset, beside its folder (``sales/`` -> ``sales.impute``)."""
+    if is_dataset(data):
+        root = dataset_root(data).resolve()
+        return root.with_name(root.name + ending)
+    return data.with_suffix(ending)
+
+
+def check_dataset_fill(data, output, engine, workers, scheduler):
+    """Refuse, before any work, what a fill of DATA cannot do: ``--engine dask`` on one file or
+    without the dask extra, ``--workers``/``--scheduler`` without it or together, and for a
+    dataset an output that is not a folder outside it."""
+    if (workers is not None or scheduler is not None) and engine != "dask":
+        raise typer.BadParameter(
+            "--workers and --scheduler choose the Dask cluster; give --engine dask too",
+            param_hint="--workers" if workers is not None else "--scheduler",
+        )
+    if workers is not None and scheduler is not None:
+        raise typer.BadParameter(
+            "--workers starts a local cluster, --scheduler uses an existing one; give one of them",
+            param_hint="--workers",
+        )
+    if not is_dataset(data):
+        if engine == "dask":
+            raise typer.BadParameter(
+                "--engine dask fills a folder (or glob) of files, one task per file; DATA is one "
+                "file",
+                param_hint="--engine",
+            )
+        return
+    if engine == "dask":
+        try:
+            require_dask("--engine dask")
+        except ImportError as error:
+            raise typer.BadParameter(str(error), param_hint="--engine") from None
+    if output == STDOUT:
+        raise typer.BadParameter(
+            "a dataset is filled into a folder, one file per input file; give --output a folder",
+            param_hint="--output",
+        )
+    root, target = dataset_root(data).resolve(), Path(output).resolve()
+    if target == root or root in target.parents:
+        raise typer.BadParameter(
+            f"the output folder {output} is inside the dataset's folder {dataset_root(data)}; "
+            "choose a folder outside it",
+            param_hint="--output",
+        )
+    if target.is_file():
+        raise typer.BadParameter(
+            f"{output} is a file; a dataset is filled into a folder", param_hint="--output"
+        )
+    if not target.parent.is_dir():
+        raise typer.BadParameter(
+            f"the folder {Path(output).parent} does not exist; create it first",
+            param_hint="--output",
+        )
 
 
 def check_output(output, data):

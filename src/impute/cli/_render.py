@@ -3,7 +3,7 @@
 from rich.table import Table
 
 from .. import plots
-from ._console import stdout
+from ._console import stderr, stdout
 
 
 def fit_report(result):
@@ -118,8 +118,14 @@ def series_evaluation(summary, seeds):
 
 
 def data_report(described):
-    """``impute info DATA``: each column's kind and missing cells."""
+    """``impute info DATA``: each column's kind and missing cells (and a dataset's files)."""
     title = f"{described['source']}: {described['rows']} rows, {len(described['columns'])} columns"
+    if "files" in described:
+        title += f", {described['files']} {described['format']} files"
+    if "row_groups" in described:
+        title += (
+            f", {described['row_groups']} row groups (median {described['median_group_rows']} rows)"
+        )
     table = Table(title=title, title_justify="left")
     for header in ("column", "kind", "missing", "share"):
         table.add_column(header, justify="left" if header in ("column", "kind") else "right")
@@ -175,3 +181,14 @@ def training_plot(imputer, path):
     plots.save(
         plots.training(imputer.loss_curve_, imputer.validation_scores_, imputer.best_epoch_), path
     )
+
+
+def dataset_fill_report(summary):
+    """``impute fill FOLDER``: rows and files written, and the files already there."""
+    line = (
+        f"{summary['rows']} rows written to {summary['filled']} files in "
+        f"{summary['destination']} in {summary['seconds']:.1f} s"
+    )
+    if summary["skipped"]:
+        line += f"; {summary['skipped']} of {summary['files']} files were already filled, kept"
+    stderr.print(line, highlight=False)

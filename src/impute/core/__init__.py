@@ -8,7 +8,7 @@ estimator keeps and saves. Nothing here imports from the rest of the package. Us
 """
 
 from ._budget import BUDGETS, rows_for_width, series_budget, table_budget
-from ._device import resolve_device
+from ._device import one_thread, resolve_device
 from ._draws import check_draw_request, draw_seed
 from ._errors import DataError, ModelFileError
 from ._kinds import (
@@ -85,6 +85,7 @@ __all__ = [
     "is_text_type",
     "make_mask",
     "masked_mean",
+    "one_thread",
     "present_text",
     "resolve_device",
     "rows_for_width",

@@ -1,4 +1,6 @@
-"""Where a network trains and predicts."""
+"""Where a network trains and predicts, and with how many CPU threads."""
+
+from contextlib import contextmanager
 
 import torch
 
@@ -22,3 +24,16 @@ def resolve_device(device):
             f"device={device!r} asks for a CUDA GPU and none is available; use 'auto' or 'cpu'"
         )
     return resolved
+
+
+@contextmanager
+def one_thread():
+    """Run the block with one torch thread, then restore the count: float32 sums on the CPU
+    can round differently with another number of threads, so fills computed this way are the
+    same in every process, whatever its cores (a Dask worker's, or the user's machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

@@ -1,8 +1,9 @@
 """Files: tables read and written (CSV, TSV, Parquet, streamed in record batches, written
-atomically), the columns of a data file (``TableSchema``), and model files that load without
-running code.
+atomically), folders or globs of them read as one dataset (``TableDataset``), the columns of a
+data file (``TableSchema``), and model files that load without running code.
 """
 
+from ._dataset import TableDataset, dataset_files, dataset_root, is_dataset, open_table
 from ._files import (
     FORMATS,
     STDOUT,
@@ -12,7 +13,14 @@ from ._files import (
     table_writer,
     write_table,
 )
-from ._modelfile import FORMAT_VERSION, load_model, read_model, save_model
+from ._modelfile import (
+    FORMAT_VERSION,
+    load_model,
+    model_bytes,
+    parse_model,
+    read_model,
+    save_model,
+)
 from ._schema import (
     TableSchema,
     count_missing,
@@ -27,16 +35,23 @@ __all__ = [
     "FORMATS",
     "FORMAT_VERSION",
     "STDOUT",
+    "TableDataset",
     "TableFile",
     "TableSchema",
     "atomic_output",
     "count_missing",
+    "dataset_files",
+    "dataset_root",
     "file_format",
     "infer_schema",
+    "is_dataset",
     "load_model",
     "merge_filled",
     "missing_cells",
+    "model_bytes",
+    "open_table",
     "parse_column",
+    "parse_model",
     "read_model",
     "save_model",
     "table_kinds",

@@ -169,23 +169,33 @@ class TableFile:
         """The table as one ``pyarrow.Table``, and its total row count.
 
         With ``max_rows``, a uniform sample of at most that many rows, drawn while streaming
-        (each row gets a random key; the rows with the smallest keys are kept, in file order),
-        so that a file larger than memory can still be sampled.
+        (``sample_batches``), so that a file larger than memory can still be sampled.
         """
-        rng = np.random.default_rng(seed)
-        batches, keys, total = [], [], 0
-        for batch in self.batches():
-            batches.append(batch)
-            total += batch.num_rows
-            if max_rows is not None:
-                keys.append(rng.random(batch.num_rows))
-                if sum(map(len, keys)) > 2 * max_rows:
-                    batches, keys = _keep_smallest(batches, keys, max_rows)
-        if max_rows is not None and total > max_rows:
-            batches, keys = _keep_smallest(batches, keys, max_rows)
-        if not batches:
-            return pa.table({name: pa.array([], pa.string()) for name in self.column_names}), 0
-        return pa.Table.from_batches(batches), total
+        return sample_batches(self.batches(), self.column_names, max_rows, seed)
+
+
+def sample_batches(batches, column_names, max_rows=None, seed=0):
+    """All rows of ``batches`` as one ``pyarrow.Table`` (text columns ``column_names`` when there
+    are none), or a uniform sample of at most ``max_rows`` of them, and the number of rows seen.
+
+    The sample is drawn while streaming: each row gets a random key and the rows with the
+    smallest keys are kept, in their original order, so memory holds at most twice the sample
+    and one batch.
+    """
+    rng = np.random.default_rng(seed)
+    kept, keys, total = [], [], 0
+    for batch in batches:
+        kept.append(batch)
+        total += batch.num_rows
+        if max_rows is not None:
+            keys.append(rng.random(batch.num_rows))
+            if sum(map(len, keys)) > 2 * max_rows:
+                kept, keys = _keep_smallest(kept, keys, max_rows)
+    if max_rows is not None and total > max_rows:
+        kept, keys = _keep_smallest(kept, keys, max_rows)
+    if not kept:
+        return pa.table({name: pa.array([], pa.string()) for name in column_names}), 0
+    return pa.Table.from_batches(kept), total
 
 
 def _keep_smallest(batches, keys, n):

@@ -95,6 +95,14 @@ def save_model(imputer, path, extra=None):
     array([[1., 4.],
            [3., 4.]])
     """
+    blob = model_bytes(imputer, extra)
+    with atomic_output(path) as sink:
+        sink.write(blob)
+
+
+def model_bytes(imputer, extra=None):
+    """The bytes of the model file ``save_model`` writes: what a cluster ships to its workers,
+    which read them with ``parse_model``."""
     if type(imputer).__name__ not in ESTIMATORS:
         raise TypeError(f"only {sorted(ESTIMATORS)} can be saved, not {type(imputer).__name__}")
     arrays, values = _split_state(imputer._export_state())
@@ -141,8 +149,7 @@ def save_model(imputer, path, extra=None):
     }
     encoded = json.dumps(header).encode()
     encoded += b" " * (-len(encoded) % 8)
-    with atomic_output(path) as sink:
-        sink.write(struct.pack("<Q", len(encoded)) + encoded + data)
+    return struct.pack("<Q", len(encoded)) + encoded + data
 
 
 def _refuse(path, reason):
@@ -176,6 +183,11 @@ def read_model(path, device=None):
         _refuse(path, "no such model file; create one with `impute fit DATA`")
     except OSError as error:
         _refuse(path, f"cannot be read ({error.strerror})")
+    return parse_model(blob, path, device)
+
+
+def parse_model(blob, path, device=None):
+    """``read_model`` of a model file's bytes ``blob``; ``path`` names them in errors."""
     if len(blob) < 8:
         _refuse(path, "not an impute model file (too short); it may be truncated")
     (header_size,) = struct.unpack("<Q", blob[:8])

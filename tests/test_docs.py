@@ -1,8 +1,8 @@
 """Every public class and function documents itself with a runnable example.
 
-Public means: what ``impute`` exports in ``__all__``, and what its two public modules,
-``impute.datasets`` and ``impute.plots``, name in theirs. The examples themselves run as doctests
-(``--doctest-modules`` in pyproject.toml).
+Public means: what ``impute`` exports in ``__all__``, and what its public modules,
+``impute.cluster``, ``impute.datasets`` and ``impute.plots``, name in theirs. The examples
+themselves run as doctests (``--doctest-modules`` in pyproject.toml).
 """
 
 import importlib
@@ -12,7 +12,7 @@ import pytest
 
 import impute
 
-PUBLIC_MODULES = ["impute", "impute.datasets", "impute.plots"]
+PUBLIC_MODULES = ["impute", "impute.cluster", "impute.datasets", "impute.plots"]
 PUBLIC = [
     (module, name)
     for module in PUBLIC_MODULES

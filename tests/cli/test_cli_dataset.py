@@ -103,6 +103,7 @@ def test_the_command_line_describes_fits_and_fills_a_folder(tmp_path, dataset):
         (["--engine", "dask", "--workers", "2", "--scheduler", "tcp://h:1"], "give one of them"),
         (["-o", "-"], "give --output a folder"),
         (["-o", "INSIDE"], "inside the dataset's folder"),
+        (["--time-col", "c0"], "time series are read from one file"),
     ],
 )
 def test_a_fill_of_a_folder_refuses_bad_usage_before_any_work(tmp_path, dataset, extra, message):

@@ -59,6 +59,7 @@ from ._options import (
     check_dataset_fill,
     check_output,
     check_plot,
+    check_series_data,
     derived_path,
     evaluation_choices,
     fit_options,
@@ -136,6 +137,7 @@ def fit(
 
     Time series: impute fit air.csv --time-col time --id-col station
     """
+    check_series_data(data, time_col)
     output = output or derived_path(data, MODEL_SUFFIX)
     check_output(output, data)
     check_plot(plot, data)
@@ -284,6 +286,7 @@ def fill(
     name; files already there are kept, so a rerun completes an interrupted fill:
     impute fill sales/ -m sales.impute -o filled/ --engine dask --workers 4
     """
+    check_series_data(data, time_col)
     dataset = is_dataset(data)
     engine_name = engine.value if engine else "local"
     check_dataset_fill(data, output, engine_name, workers, scheduler)
@@ -479,6 +482,7 @@ def evaluate(
     With --draws M, the draws of each hidden cell are scored too (coverage, width, CRPS).
     """
     check_plot(plot, data)
+    check_series_data(data, time_col)
     chosen, params = evaluation_choices(methods, time_col, id_col, param)
     series = time_col is not None
     if series and plot is not None:

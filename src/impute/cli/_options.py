@@ -60,6 +60,7 @@ Data = Annotated[
     Path,
     typer.Argument(
         callback=check_data,
+        metavar="DATA",
         help="A .csv, .tsv or .parquet file, or a folder (or quoted glob, e.g. 'sales/*.parquet') "
         "of them read as one dataset.",
         show_default=False,
@@ -252,6 +253,15 @@ def fit_options(
         "na_values": na_values(na_values_text),
         "params": params_for(param, [method.value], time_col, id_col),
     }
+
+
+def check_series_data(data, time_col):
+    """Time series are read from one file: refuse ``--time-col`` with a folder or glob."""
+    if time_col is not None and is_dataset(data):
+        raise typer.BadParameter(
+            "time series are read from one file; a folder or glob is read as a table",
+            param_hint="--time-col",
+        )
 
 
 def derived_path(data, ending):

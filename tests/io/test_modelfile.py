@@ -1,5 +1,6 @@
 """Model files: exact round trips, and refusal of anything that is not an intact file of ours."""
 
+import contextlib
 import json
 import pickle
 import struct
@@ -8,11 +9,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support import fast_transformer
 
-from impute import MeanImputer, ModelFileError, load_model, save_model
+from impute import MeanImputer, ModelFileError, datasets, fit_file, load_model, save_model
+from impute.cli._jobs import schema_from_model
 from impute.io import FORMAT_VERSION, read_model
-from impute.io._modelfile import nesting_depth
+from impute.io._modelfile import _checksum, nesting_depth
 
 
 @pytest.fixture
@@ -198,3 +202,81 @@ def test_a_document_nested_too_deep_inside_the_header_is_refused(saved, tmp_path
 def test_nesting_is_measured_outside_strings():
     assert nesting_depth(b'{"a": [1, {"b": "[[[[\\"]]"}]}') == 3
     assert nesting_depth("") == 0
+
+
+def _forge(path, change_document=None, change_index=None):
+    """Edit a model file's document or array index and sign it again, as someone who knows the
+    format can: the checksum catches damage, not a forger."""
+    blob = path.read_bytes()
+    (size,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8 : 8 + size])
+    metadata = header.pop("__metadata__")
+    document = json.loads(metadata["impute"])
+    (change_document or (lambda _: None))(document)
+    (change_index or (lambda _: None))(header)
+    data = blob[8 + size :]
+    text = json.dumps(document)
+    metadata.update(impute=text, sha256=_checksum(text, header, data))
+    encoded = json.dumps({"__metadata__": metadata, **header}).encode()
+    path.write_bytes(struct.pack("<Q", len(encoded)) + encoded + data)
+
+
+def _first_array(index):
+    return index[next(iter(index))]
+
+
+@pytest.mark.parametrize(
+    "change_document, change_index",
+    [
+        (None, lambda index: _first_array(index).update(dtype="X99")),
+        (None, lambda index: _first_array(index).update(shape=[10**9])),
+        (None, lambda index: _first_array(index).update(shape=[-1, 3])),
+        (None, lambda index: _first_array(index).update(shape="abc")),
+        (None, lambda index: _first_array(index).update(data_offsets=[8, 0])),
+        (None, lambda index: _first_array(index).update(data_offsets=["a", "b"])),
+        (None, lambda index: index.update({next(iter(index)): 5})),
+        (lambda document: document.update(params="x"), None),
+        (lambda document: document.update(written_by="x"), None),
+        (lambda document: document.update(state=[]), None),
+        (lambda document: document["state"].update(n_features_in_=-1), None),
+        (lambda document: document["state"].update(kinds_="abc"), None),
+        (lambda document: document["state"].update(loss_curve_="abc"), None),
+        (lambda document: document["state"].update(best_epoch_=10**30), None),
+        (lambda document: document["state"].update(model_config=[1, 2]), None),
+        (lambda document: document["state"].update({"encoder.kinds": "abc"}), None),
+        (lambda document: document["state"].update({"encoder.timezones": [1, 2]}), None),
+    ],
+)
+def test_a_forged_file_with_a_valid_checksum_is_refused_with_the_usual_message(
+    saved, change_document, change_index
+):
+    _, path, _ = saved
+    _forge(path, change_document, change_index)
+    with pytest.raises(ModelFileError, match=r"model\.impute: "):
+        load_model(path)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_damaged_file_either_loads_or_is_refused_never_anything_else(saved, tmp_path, data):
+    _, path, _ = saved
+    blob = bytearray(path.read_bytes())
+    for _ in range(data.draw(st.integers(1, 4))):
+        position = data.draw(st.integers(0, len(blob) - 1))
+        blob[position] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.one_of(st.none(), st.integers(0, len(blob))))
+    damaged = tmp_path / "damaged.impute"
+    damaged.write_bytes(bytes(blob[:cut]))
+    with contextlib.suppress(ModelFileError):  # loading is fine too: the damage may be padding
+        load_model(damaged)
+
+
+def test_a_forged_column_schema_is_refused_when_the_model_is_used_on_a_file(tmp_path):
+    result = fit_file(datasets.path("breast_cancer"), method="mean")
+    path = tmp_path / "model.impute"
+    save_model(result.imputer, path, extra={"schema": {"kinds": "abc"}})
+    imputer, document = read_model(path)
+    with pytest.raises(ModelFileError, match="column schema is damaged"):
+        schema_from_model(imputer, document["extra"], path)

@@ -170,7 +170,12 @@ def fit_file(
 def schema_from_model(imputer, extra, path):
     """The table schema stored with a model, or one derived from its feature names."""
     if "schema" in extra:
-        return TableSchema.from_dict(extra["schema"])
+        try:
+            return TableSchema.from_dict(extra["schema"])
+        except (KeyError, TypeError, ValueError):
+            raise ModelFileError(
+                f"{path}: its column schema is damaged; refit the model (`impute fit`)"
+            ) from None
     names = getattr(imputer, "feature_names_in_", None)
     if names is None:
         raise ModelFileError(

@@ -109,5 +109,10 @@ class NetworkImputerMixin:
         history = TrainingHistory(
             list(state["loss_curve_"]), list(state["validation_scores_"]), int(state["best_epoch_"])
         )
+        numbers = [*history.loss_curve, *history.validation_scores]
+        if not all(isinstance(value, (int, float)) for value in numbers) or not (
+            -1 <= history.best_epoch < max(1, len(history.loss_curve))
+        ):
+            raise ValueError("the training history is damaged")
         # n_epochs_ is the length of the loss curve
         self._keep_network(network.to(self.device_), history)

@@ -13,6 +13,7 @@ altered, written by another tool or by a newer format version is refused with ``
 
 import hashlib
 import json
+import math
 import platform
 import re
 import struct
@@ -214,7 +215,7 @@ def parse_model(blob, path, device=None):
         document = json.loads(document_text)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         _refuse(path, "not an impute model file (another tool's file, or a damaged one)")
-    if metadata.get("format") != FORMAT or not isinstance(document, dict):
+    if metadata.get("format") != FORMAT or not _well_formed(document):
         _refuse(path, "not an impute model file (another tool's file, or a damaged one)")
     found = document.get("format_version")
     writer = document.get("written_by", {}).get("impute")
@@ -233,8 +234,8 @@ def parse_model(blob, path, device=None):
         )
     data = blob[8 + header_size :]
     try:
-        end = max((entry["data_offsets"][1] for entry in header.values()), default=0)
-    except (TypeError, KeyError, IndexError):
+        end = max((int(entry["data_offsets"][1]) for entry in header.values()), default=0)
+    except (TypeError, KeyError, IndexError, ValueError):
         _refuse(path, "its array index is damaged; refit the model")
     if len(data) < end:
         _refuse(
@@ -250,6 +251,35 @@ def parse_model(blob, path, device=None):
     return _build(path, document, header, data, device), document
 
 
+def _well_formed(document):
+    """Whether the document has the fields a model file holds, each of the JSON type it takes."""
+    types = {"written_by": dict, "params": dict, "state": dict, "extra": dict, "estimator": str}
+    return isinstance(document, dict) and all(
+        isinstance(document.get(key), kind) for key, kind in types.items()
+    )
+
+
+def _array(entry, data):
+    """The array an index entry describes, or None when the entry does not describe one that
+    lies in ``data`` (unknown type, offsets outside it, a shape that does not fit its bytes)."""
+    if not isinstance(entry, dict) or entry.get("dtype") not in DTYPES:
+        return None
+    offsets, shape = entry.get("data_offsets"), entry.get("shape")
+    if not (
+        isinstance(offsets, list)
+        and len(offsets) == 2
+        and all(type(value) is int for value in offsets)
+        and 0 <= offsets[0] <= offsets[1] <= len(data)
+        and isinstance(shape, list)
+        and all(type(size) is int and size >= 0 for size in shape)
+    ):
+        return None
+    dtype = DTYPES[entry["dtype"]]
+    if math.prod(shape) * dtype.itemsize != offsets[1] - offsets[0]:
+        return None
+    return np.frombuffer(data[offsets[0] : offsets[1]], dtype=dtype).reshape(shape).copy()
+
+
 def _build(path, document, index, data, device):
     cls = ESTIMATORS.get(document.get("estimator"))
     if cls is None:
@@ -260,12 +290,9 @@ def _build(path, document, index, data, device):
         )
     state = dict(document["state"])
     for key, entry in index.items():
-        begin, end = entry["data_offsets"]
-        state[key] = (
-            np.frombuffer(data[begin:end], dtype=DTYPES[entry["dtype"]])
-            .reshape(entry["shape"])
-            .copy()
-        )
+        state[key] = _array(entry, data)
+        if state[key] is None:
+            _refuse(path, f"its array index is damaged at {key!r}; refit the model")
     saved_device = str(document["params"].get("device", "cpu"))
     if device is None and saved_device.startswith("cuda") and not torch.cuda.is_available():
         device = "cpu"  # trained on a GPU, used where there is none
@@ -275,7 +302,15 @@ def _build(path, document, index, data, device):
             imputer.set_params(device=device)
         imputer._validate_params()
         imputer._import_state(state)
-    except (TypeError, ValueError, KeyError, RuntimeError) as error:
+    except (
+        TypeError,
+        ValueError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+        RuntimeError,
+    ) as error:
         _refuse(path, f"its contents do not make a valid {cls.__name__} ({error}); refit the model")
     return imputer
 

@@ -34,6 +34,9 @@ from ..core import (
 )
 from ._encoding import TableEncoder
 
+# the kinds of the columns that are passed through unchanged (frame_column_kind)
+PASSED_THROUGH = ("empty", "identifier", "unsupported")
+
 
 def is_nan_marker(value):
     """True when ``value`` is a floating NaN, the default missing-value marker."""
@@ -368,6 +371,14 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         self.n_features_in_ = int(state["n_features_in_"])
         self.empty_features_ = np.asarray(state["empty_features_"], dtype=bool)
         self.kinds_ = state["kinds_"]
+        if self.n_features_in_ < 1 or self.empty_features_.shape != (self.n_features_in_,):
+            raise ValueError("the number of columns does not match the empty-column flags")
+        if self.kinds_ is not None and (
+            not isinstance(self.kinds_, list)
+            or len(self.kinds_) != self.n_features_in_
+            or not set(self.kinds_) <= {*MODELLED_KINDS, *PASSED_THROUGH}
+        ):
+            raise ValueError(f"unknown column kinds {self.kinds_!r}")
         names = state.get("feature_names_in_")
         if names is not None:
             self.feature_names_in_ = np.asarray(names, dtype=object)

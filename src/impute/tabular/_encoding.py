@@ -20,7 +20,7 @@ import pyarrow as pa
 from pandas.api.types import is_numeric_dtype
 from sklearn.preprocessing import QuantileTransformer
 
-from ..core import NANOSECONDS, NUMERIC_KINDS, arrow_resolution, as_numbers
+from ..core import MODELLED_KINDS, NANOSECONDS, NUMERIC_KINDS, arrow_resolution, as_numbers
 
 SCALINGS = ("robust", "quantile", "none")
 MIN_IQR_SHARE_OF_STD = 0.1
@@ -263,6 +263,14 @@ class TableEncoder:
         encoder.timezones_ = list(state["timezones"])
         # older files: none
         encoder.decimal_places_ = list(state.get("decimal_places", [None] * len(encoder.kinds)))
+        columns = len(encoder.kinds)
+        if not (
+            isinstance(encoder.kinds, list)
+            and set(encoder.kinds) <= set(MODELLED_KINDS)
+            and len(encoder.categories_) == len(encoder.timezones_) == columns
+            and len(encoder.decimal_places_) == columns
+        ):
+            raise ValueError("the column encoding is damaged")
         encoder.scaler_ = NumericScaler.from_state(
             {
                 key.removeprefix("scaler."): value

@@ -11,10 +11,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from impute import fill_dataset, fit_file
+from impute import fill_dataset, fit_file, save_model
 from impute.cluster import fill_dataframe
 from impute.core import one_thread
-from tests.support import structured_table
+from tests.support import invoke, structured_table
 
 distributed = pytest.importorskip("distributed")
 dd = pytest.importorskip("dask.dataframe")
@@ -159,3 +159,21 @@ def clone_fitted(imputer):
     import copy
 
     return copy.deepcopy(imputer).set_output(transform="pandas")
+
+
+def test_the_command_line_fills_through_a_scheduler_s_address_and_its_own_workers(
+    client, dataset, tmp_path
+):
+    folder, fitted = dataset
+    model = tmp_path / "model.impute"
+    save_model(fitted.imputer, model, extra={"schema": fitted.schema.to_dict()})
+    runs = {
+        "one": [],
+        "there": ["--engine", "dask", "--scheduler", client.scheduler.address],
+        "own": ["--engine", "dask", "--workers", "2"],
+    }
+    for name, options in runs.items():
+        result = invoke("fill", folder, "-m", model, "-o", tmp_path / name, "-q", *options)
+        assert result.exit_code == 0, result.output
+    assert_same_outputs(outputs(tmp_path / "one"), outputs(tmp_path / "there"))
+    assert_same_outputs(outputs(tmp_path / "one"), outputs(tmp_path / "own"))

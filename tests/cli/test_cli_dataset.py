@@ -1,6 +1,7 @@
 """A folder of files: described, fitted and filled as one dataset, one output per input file,
 and the usage a fill of a folder cannot take refused before any work."""
 
+import shutil
 import sys
 
 import numpy as np
@@ -10,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from support import invoke, structured_table
 
-from impute import fill_dataset, fill_file, fit_file
+from impute import datasets, fill_dataset, fill_file, fit_file, fit_series_file
 from impute.core import one_thread
 
 
@@ -134,3 +135,19 @@ def test_without_the_dask_extra_the_dask_engine_names_it_and_writes_nothing(
     assert result.exit_code == 2
     assert 'pip install "impute[dask]"' in " ".join(result.output.split())
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_of_time_series_files_is_filled_file_by_file_each_drawing_its_own(tmp_path):
+    folder = tmp_path / "series"
+    folder.mkdir()
+    for i in range(2):
+        shutil.copy(datasets.path("worldbank_fertility"), folder / f"part-{i}.csv")
+    fitted = fit_series_file(folder / "part-0.csv", time_column="year", max_epochs=2)
+    summary = fill_dataset(
+        fitted.imputer, fitted.schema, folder, tmp_path / "out", draws=2, split=True
+    )
+    assert (summary["filled"], summary["rows"]) == (2, 4 * 54)
+    first, second = (pd.read_csv(tmp_path / "out" / f"part-{i}.1.csv") for i in range(2))
+    gaps = pd.read_csv(folder / "part-0.csv").isna().to_numpy().sum()
+    assert first.isna().to_numpy().sum() < gaps / 2 and second.isna().to_numpy().sum() < gaps / 2
+    assert not first.equals(second)

@@ -259,6 +259,7 @@ def fill_file(
             split=split,
             interval=interval,
             seed=seed,
+            part=part,
         )
     if draws or interval:
         check_can_draw(imputer)

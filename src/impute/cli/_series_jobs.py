@@ -209,12 +209,13 @@ def fill_series_file(
     split=False,
     interval=None,
     seed=0,
+    part=None,
 ):
     """Fill the gaps of a time-series file into ``destination`` (written whole, atomically).
 
     Observed cells are written exactly as read; other columns pass through. ``draws``,
-    ``split``, ``interval`` and ``seed`` write draws and intervals as ``fill_file`` does for
-    tables (``TimeSeriesImputer.sample`` and ``.interval``). Returns the rows written.
+    ``split``, ``interval``, ``seed`` and ``part`` write draws and intervals as ``fill_file``
+    does for tables (``TimeSeriesImputer.sample`` and ``.interval``). Returns the rows written.
 
     Examples
     --------
@@ -249,7 +250,9 @@ def fill_series_file(
     whole = pa.record_batch([column.combine_chunks() for column in read.table.columns], names=names)
     tables = [
         merged_columns(whole, filled, missing, schema, as_text)
-        for filled in completed_frames(imputer, read.frame, missing, draws, (seed,))
+        for filled in completed_frames(
+            imputer, read.frame, missing, draws, (seed,) if part is None else (seed, part)
+        )
     ]
     merged_schema = pa.record_batch(tables[0], names=names).schema
     output_schema = with_added_fields(merged_schema, bounded, interval, long)

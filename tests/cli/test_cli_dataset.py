@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from support import invoke, structured_table
 
-from impute import datasets, fill_dataset, fill_file, fit_file, fit_series_file
+from impute import DataError, datasets, fill_dataset, fill_file, fit_file, fit_series_file
 from impute.core import one_thread
 
 
@@ -151,3 +151,9 @@ def test_a_folder_of_time_series_files_is_filled_file_by_file_each_drawing_its_o
     gaps = pd.read_csv(folder / "part-0.csv").isna().to_numpy().sum()
     assert first.isna().to_numpy().sum() < gaps / 2 and second.isna().to_numpy().sum() < gaps / 2
     assert not first.equals(second)
+
+
+def test_fill_dataset_refuses_an_output_folder_inside_the_dataset(dataset, fitted):
+    with pytest.raises(DataError, match="inside the dataset's folder"):
+        fill_dataset(fitted.imputer, fitted.schema, dataset, dataset / "2024" / "out")
+    assert not (dataset / "2024" / "out").exists()

@@ -36,6 +36,8 @@ def test_a_folder_is_read_as_one_table_and_hidden_or_marker_files_are_left_out(t
     table, total = dataset.read()
     assert (table.num_rows, total) == (2000, 2000)
     assert table.column("part").to_pylist() == sorted(table.column("part").to_pylist())
+    whole, _ = dataset.read(max_rows=5000, seed=3)  # a sample larger than the data: all of it
+    assert whole.to_pandas().equals(table.to_pandas())
 
 
 def test_a_glob_picks_its_files_and_reaches_into_subfolders_with_two_stars(tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..cluster import dask_client
 from ..core import DataError, one_thread
-from ..io import TableDataset, model_bytes, parse_model
+from ..io import TableDataset, model_bytes, output_folder_problem, parse_model
 from ._draws import split_paths
 from ._jobs import fill_file, schema_from_model
 
@@ -50,22 +50,12 @@ def plan_tasks(dataset, destination, draws=None, split=False):
 
 
 def check_destination(dataset, destination):
-    """Refuse an output folder that is, or lies inside, the dataset's folder (its outputs would
-    replace or join the input); create it when its parent exists."""
-    destination = Path(destination)
-    root = dataset.root.resolve()
-    if destination.resolve() == root or root in destination.resolve().parents:
-        raise DataError(
-            f"{destination}: the output folder is inside the dataset's folder {dataset.root}; "
-            "choose a folder outside it"
-        )
-    if not destination.parent.is_dir():
-        raise DataError(
-            f"{destination}: the folder {destination.parent} does not exist; create it first"
-        )
-    if destination.exists() and not destination.is_dir():
-        raise DataError(f"{destination}: is a file; a dataset is filled into a folder")
-    destination.mkdir(exist_ok=True)
+    """Refuse an output folder that cannot take the dataset's files (``output_folder_problem``);
+    create it when its parent exists."""
+    problem = output_folder_problem(dataset.root, destination)
+    if problem:
+        raise DataError(f"{dataset.path}: {problem}")
+    Path(destination).mkdir(exist_ok=True)
 
 
 def remove_partials(tasks):

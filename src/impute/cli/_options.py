@@ -10,7 +10,7 @@ import typer
 from .. import plots
 from ..cluster import require_dask
 from ..core import BUDGETS, NA_VALUES, DataError, resolve_device
-from ..io import STDOUT, dataset_files, dataset_root, is_dataset
+from ..io import STDOUT, dataset_files, dataset_root, is_dataset, output_folder_problem
 from ._methods import check_params, methods_for, parse_params
 
 
@@ -305,22 +305,9 @@ def check_dataset_fill(data, output, engine, workers, scheduler):
             "a dataset is filled into a folder, one file per input file; give --output a folder",
             param_hint="--output",
         )
-    root, target = dataset_root(data).resolve(), Path(output).resolve()
-    if target == root or root in target.parents:
-        raise typer.BadParameter(
-            f"the output folder {output} is inside the dataset's folder {dataset_root(data)}; "
-            "choose a folder outside it",
-            param_hint="--output",
-        )
-    if target.is_file():
-        raise typer.BadParameter(
-            f"{output} is a file; a dataset is filled into a folder", param_hint="--output"
-        )
-    if not target.parent.is_dir():
-        raise typer.BadParameter(
-            f"the folder {Path(output).parent} does not exist; create it first",
-            param_hint="--output",
-        )
+    problem = output_folder_problem(dataset_root(data), output)
+    if problem:
+        raise typer.BadParameter(problem, param_hint="--output")
 
 
 def check_output(output, data):

@@ -3,7 +3,14 @@ atomically), folders or globs of them read as one dataset (``TableDataset``), th
 data file (``TableSchema``), and model files that load without running code.
 """
 
-from ._dataset import TableDataset, dataset_files, dataset_root, is_dataset, open_table
+from ._dataset import (
+    TableDataset,
+    dataset_files,
+    dataset_root,
+    is_dataset,
+    open_table,
+    output_folder_problem,
+)
 from ._files import (
     FORMATS,
     STDOUT,
@@ -50,6 +57,7 @@ __all__ = [
     "missing_cells",
     "model_bytes",
     "open_table",
+    "output_folder_problem",
     "parse_column",
     "parse_model",
     "read_model",

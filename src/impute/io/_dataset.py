@@ -185,12 +185,13 @@ class TableDataset:
         groups = self.row_groups()
         total = sum(rows for _, _, rows in groups)
         rng = np.random.default_rng(seed)
-        order = np.arange(len(groups)) if max_rows is None else rng.permutation(len(groups))
+        order = np.arange(len(groups))
         if max_rows is not None and total > max_rows:
+            order = rng.permutation(len(groups))
             rows = np.cumsum([groups[i][2] for i in order])
-            enough = int(np.searchsorted(rows, min(total, 2 * max_rows))) + 1
+            enough = int(np.searchsorted(rows, 2 * max_rows)) + 1
             order = np.sort(order[: max(enough, min(len(groups), MIN_SAMPLED_GROUPS))])
-        chosen = [groups[i] for i in order]
+        chosen = [groups[i] for i in order]  # in the dataset's order
         table, _ = sample_batches(
             self._conformed(self._group_batches(chosen)),
             self.column_names,
@@ -224,6 +225,22 @@ class TableDataset:
                 int(np.median([rows for _, _, rows in groups])) if groups else 0
             )
         return described
+
+
+def output_folder_problem(root, destination):
+    """Why the folder ``destination`` cannot take the filled files of the dataset in ``root``
+    (it is, or lies inside, that folder; it is a file; its parent does not exist), or None."""
+    root, target = Path(root).resolve(), Path(destination).resolve()
+    if target == root or root in target.parents:
+        return (
+            f"the output folder {destination} is inside the dataset's folder {root}; choose a "
+            "folder outside it"
+        )
+    if target.is_file():
+        return f"{destination} is a file; a dataset is filled into a folder"
+    if not target.parent.is_dir():
+        return f"the folder {Path(destination).parent} does not exist; create it first"
+    return None
 
 
 def open_table(path, sep=None, encoding="utf-8"):

@@ -17,10 +17,12 @@ by side and interleaved (--repeats rounds, medians): pyarrow reading and writing
 as ``impute fill --engine dask --workers N`` starts it (``impute.cluster.dask_client``; its
 start is timed apart). It also fills the same rows
 written as files four times as long and reports each worker's peak RSS, which follows the
-batch, not the file.
+batch, not the file. ``--file-rows 2000000 --group-rows 125000`` writes one file instead, which
+is filled in pieces of row groups.
 
     python benchmarks/scale_out.py fit
     python benchmarks/scale_out.py fill --rows 2000000
+    python benchmarks/scale_out.py fill --file-rows 2000000 --group-rows 125000
 """
 
 import argparse
@@ -48,16 +50,16 @@ FRESH_ROWS = 20_000
 FRESH_GAPS = 0.3
 
 
-def write_dataset(folder, rows, file_rows=FILE_ROWS, seed=0):
-    """``rows`` rows of the generated table with GAPS hidden, in files of ``file_rows`` rows;
-    one file's rows in memory at a time."""
+def write_dataset(folder, rows, file_rows=FILE_ROWS, seed=0, group_rows=None):
+    """``rows`` rows of the generated table with GAPS hidden, in files of ``file_rows`` rows
+    (row groups of ``group_rows``, default pyarrow's); one file's rows in memory at a time."""
     folder.mkdir(parents=True, exist_ok=True)
     for index, start in enumerate(range(0, rows, file_rows)):
         n = min(file_rows, rows - start)
         X = generate(n, COLUMNS, seed=seed * 100_000 + index)
         X[np.random.default_rng([seed, index]).random(X.shape) < GAPS] = np.nan
         table = pa.table({f"x{j}": X[:, j] for j in range(COLUMNS)})
-        pq.write_table(table, folder / f"part-{index:05d}.parquet")
+        pq.write_table(table, folder / f"part-{index:05d}.parquet", row_group_size=group_rows)
 
 
 def run_measured(command):
@@ -142,8 +144,7 @@ def fill_benchmark(args, work):
     from impute.io import TableSchema, read_model
 
     data, long_files = work / "data", work / "long"
-    write_dataset(data, args.rows)
-    write_dataset(long_files, args.rows, file_rows=4 * FILE_ROWS)
+    write_dataset(data, args.rows, args.file_rows, group_rows=args.group_rows)
     model = work / "model.impute"
     subprocess.run(
         [sys.executable, "-m", "impute", "fit", data, "-o", model, "--max-rows", "20000", "-q"],
@@ -170,15 +171,19 @@ def fill_benchmark(args, work):
                 seconds[name].append(summary["seconds"])
             shutil.rmtree(out)
             print(name, round(seconds[name][-1], 2), flush=True)
-    peaks = {"files_of_125k_rows": worker_peaks(clusters[2])}
+    peaks = {f"files_of_{args.file_rows}_rows": worker_peaks(clusters[2])}
     stack.close()
-    with dask_client(workers=2) as client:
-        fill_dataset(imputer, schema, long_files, work / "out-long", engine="dask", client=client)
-        peaks["files_of_500k_rows"] = worker_peaks(client)
+    if 4 * args.file_rows <= args.rows:
+        write_dataset(long_files, args.rows, file_rows=4 * args.file_rows)
+        with dask_client(workers=2) as client:
+            out = work / "out-long"
+            fill_dataset(imputer, schema, long_files, out, engine="dask", client=client)
+            peaks[f"files_of_{4 * args.file_rows}_rows"] = worker_peaks(client)
     medians = {name: statistics.median(values) for name, values in seconds.items()}
     return {
         "rows": args.rows,
         "files": len(list(data.iterdir())),
+        "row_group_rows": args.group_rows or "pyarrow's default",
         "cluster_start_seconds": {f"workers_{n}": round(s, 1) for n, s in starts.items()},
         "seconds": {name: [round(s, 2) for s in values] for name, values in seconds.items()},
         "rows_per_second": {name: round(args.rows / s) for name, s in medians.items()},
@@ -195,6 +200,8 @@ def main():
     parser.add_argument("--rows", type=int)
     parser.add_argument("--small", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--file-rows", type=int, default=FILE_ROWS, help="fill: rows per file")
+    parser.add_argument("--group-rows", type=int, help="fill: rows per row group")
     parser.add_argument("--json", type=Path, help="Also write the results here.")
     args = parser.parse_args()
     args.rows = args.rows or (10_000_000 if args.job == "fit" else 2_000_000)

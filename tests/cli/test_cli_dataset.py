@@ -63,13 +63,18 @@ def test_a_rerun_fills_only_what_is_missing_and_clears_leftover_partial_files(
     fill_dataset(fitted.imputer, fitted.schema, dataset, out)
     first = read(out / "part-1.parquet")
     (out / "part-1.parquet").unlink()
-    (out / ".part-1.parquet.00ff00ff00ff00ff.partial").write_bytes(b"an interrupted run")
+    for leftover in (
+        ".part-1.parquet.00ff00ff00ff00ff.partial",  # an interrupted write
+        ".part-1.parquet.piece-0.parquet",  # a piece of a long file, written
+        "..part-1.parquet.piece-1.parquet.00ff00ff00ff00ff.partial",  # a piece, interrupted
+    ):
+        (out / leftover).write_bytes(b"an interrupted run")
     before = (out / "part-0.parquet").stat().st_mtime_ns
     summary = fill_dataset(fitted.imputer, fitted.schema, dataset, out)
     assert (summary["filled"], summary["skipped"]) == (1, 2)
     assert (out / "part-0.parquet").stat().st_mtime_ns == before
     pd.testing.assert_frame_equal(read(out / "part-1.parquet"), first)
-    assert not list(out.rglob("*.partial"))
+    assert not list(out.rglob(".*"))
 
 
 def test_draws_of_a_folder_differ_between_files_and_repeat_with_the_seed(tmp_path, dataset):

@@ -12,8 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from impute import fill_dataset, fit_file, save_model
+from impute.cli import _dataset_jobs
 from impute.cluster import fill_dataframe
 from impute.core import one_thread
+from impute.io import TableDataset
 from tests.support import invoke, structured_table
 
 distributed = pytest.importorskip("distributed")
@@ -177,3 +179,31 @@ def test_the_command_line_fills_through_a_scheduler_s_address_and_its_own_worker
         assert result.exit_code == 0, result.output
     assert_same_outputs(outputs(tmp_path / "one"), outputs(tmp_path / "there"))
     assert_same_outputs(outputs(tmp_path / "one"), outputs(tmp_path / "own"))
+
+
+def test_a_long_parquet_file_is_filled_in_pieces_the_same_on_every_engine(
+    client, dataset, tmp_path, monkeypatch
+):
+    folder, fitted = dataset
+    monkeypatch.setattr(_dataset_jobs, "PIECE_ROWS", 200)  # 500-row files of 250-row groups
+    tasks, _ = _dataset_jobs.plan_tasks(TableDataset.open(folder), tmp_path)
+    assert [task.pieces for task in tasks] == [((0,), (1,))] * 6
+    fill_dataset(fitted.imputer, fitted.schema, folder, tmp_path / "one", interval=0.9)
+    fill_dataset(
+        fitted.imputer,
+        fitted.schema,
+        folder,
+        tmp_path / "two",
+        interval=0.9,
+        engine="dask",
+        client=client,
+    )
+    pieces, whole = outputs(tmp_path / "one"), outputs(tmp_path / "two")
+    assert_same_outputs(pieces, whole)
+    assert sorted(pieces) == [f"part-{i}.parquet" for i in range(6)]
+    assert not list((tmp_path / "one").glob(".*")) and not list((tmp_path / "two").glob(".*"))
+    source = pq.read_table(folder / "part-0.parquet").to_pandas()
+    filled = pieces["part-0.parquet"]
+    observed = source.notna()
+    pd.testing.assert_frame_equal(filled[source.columns][observed], source[observed])
+    assert filled[source.columns].notna().all().all()

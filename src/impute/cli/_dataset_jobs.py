@@ -1,12 +1,15 @@
 """Filling a dataset (a folder or glob of files): one output file per input file, in one process
-or as one Dask task per file.
+or as Dask tasks, one per file or per piece of a long Parquet file.
 
 Every output has its input's path relative to the dataset's folder, inside the output folder,
-and is written atomically by ``fill_file``, so an interrupted run leaves only hidden
-``.NAME.*.partial`` files, never a partial file under a finished name. A run fills only the
-files whose outputs are missing: after an interruption, running the same command again
-completes the dataset. Leftover partial files of the outputs it fills are removed before and
-after the run.
+and is written atomically by ``fill_file``, so an interrupted run leaves only hidden files
+(``.NAME.*.partial``, and ``.NAME.piece-K.EXT`` for the pieces of a long file), never a partial
+file under a finished name. A Parquet file longer than ``PIECE_ROWS`` rows (and not drawn from)
+is filled in pieces of consecutive row groups, each a task of its own, then its output is
+written from the pieces in order. The pieces are cut from the file's footer alone, so every
+engine fills the same pieces in the same batches. A run fills only the files whose outputs are
+missing: after an interruption, running the same command again completes the dataset. Leftover
+hidden files of the outputs it fills are removed before and after the run.
 """
 
 import hashlib
@@ -16,35 +19,59 @@ from pathlib import Path
 
 from ..cluster import dask_client
 from ..core import DataError, one_thread
-from ..io import TableDataset, model_bytes, output_folder_problem, parse_model
+from ..io import (
+    TableDataset,
+    concatenate_parquet,
+    model_bytes,
+    output_folder_problem,
+    parse_model,
+    row_group_pieces,
+)
 from ._draws import split_paths
 from ._jobs import fill_file, schema_from_model
 
 ENGINES = ("local", "dask")
+# rows per piece of a long Parquet file: a task long enough that the piece's start and the final
+# copy of the pieces into the output cost little beside the fill
+PIECE_ROWS = 500_000
 # the model a worker process has parsed, by the SHA-256 of its bytes: parsed once per worker
 _WORKER_MODELS = {}
 
 
 @dataclass(frozen=True)
 class FileTask:
-    """One input file and the output file (or, with ``--split``, files) it fills."""
+    """One input file, the output file (or, with ``--split``, files) it fills, the number that
+    seeds its draws, and the row groups of each of its pieces (none: the file is filled whole)."""
 
     source: Path
     destination: Path
     outputs: tuple
     part: int
+    pieces: tuple = ()
+
+    def piece_path(self, piece):
+        """Where piece number ``piece`` is written, hidden, beside the output."""
+        name = self.destination.name
+        return self.destination.with_name(f".{name}.piece-{piece}{self.destination.suffix}")
 
 
 def plan_tasks(dataset, destination, draws=None, split=False):
     """The ``FileTask`` of every file of ``dataset`` into the folder ``destination``, and which
-    of them are already done (all their outputs exist)."""
+    of them are already done (all their outputs exist). A Parquet file is cut into pieces of
+    ``PIECE_ROWS`` rows or more when it is longer, unless it is drawn from (draws are written
+    draw after draw, over the whole file)."""
     tasks = []
     for source in dataset.files:
         relative = source.relative_to(dataset.root)
         output = destination / relative
         outputs = tuple(split_paths(output, draws)) if split else (output,)
         part = int.from_bytes(hashlib.sha256(str(relative).encode()).digest()[:4], "little")
-        tasks.append(FileTask(source, output, outputs, part))
+        pieces = (
+            row_group_pieces(source, PIECE_ROWS)
+            if dataset.format == "parquet" and not draws
+            else ()
+        )
+        tasks.append(FileTask(source, output, outputs, part, pieces))
     done = [task for task in tasks if all(path.exists() for path in task.outputs)]
     return tasks, done
 
@@ -59,25 +86,50 @@ def check_destination(dataset, destination):
 
 
 def remove_partials(tasks):
-    """Delete the partial files that interrupted runs left for these tasks' outputs."""
+    """Delete the hidden files (partial outputs, pieces, and their partial files) that
+    interrupted runs left for these tasks' outputs."""
     for task in tasks:
         for output in task.outputs:
             if output.parent.is_dir():
-                for partial in output.parent.glob(f".{output.name}.*.partial"):
-                    partial.unlink(missing_ok=True)
+                for pattern in (f".{output.name}.*", f"..{output.name}.*"):
+                    for leftover in output.parent.glob(pattern):
+                        leftover.unlink(missing_ok=True)
 
 
-def fill_task(imputer, schema, task, options):
-    """Fill one file (``fill_file``) with one torch thread, as every engine does, so that its
-    fills are the same in any process; returns ``(task, rows written, seconds)``."""
+def fill_task(imputer, schema, task, options, piece=None):
+    """Fill one file (``fill_file``), or with ``piece`` (its number) that piece of it into its
+    hidden file, with one torch thread, as every engine does, so that the fills are the same in
+    any process; returns ``(task, rows written, seconds)``."""
     start = time.perf_counter()
     task.destination.parent.mkdir(parents=True, exist_ok=True)
+    destination = task.destination if piece is None else task.piece_path(piece)
+    row_groups = None if piece is None else list(task.pieces[piece])
     with one_thread():
-        rows = fill_file(imputer, schema, task.source, task.destination, part=task.part, **options)
+        rows = fill_file(
+            imputer,
+            schema,
+            task.source,
+            destination,
+            part=task.part,
+            row_groups=row_groups,
+            **options,
+        )
     return task, rows, time.perf_counter() - start
 
 
-def worker_fill_task(blob, task, options, device):
+def assemble_pieces(task, pieces):
+    """Write a file's output from its filled pieces (``pieces``: their ``fill_task`` results),
+    in order, atomically, then delete the pieces; returns ``(task, rows, seconds)`` with the
+    pieces' seconds included."""
+    start = time.perf_counter()
+    paths = [task.piece_path(piece) for piece in range(len(task.pieces))]
+    rows = concatenate_parquet(paths, task.destination)
+    for path in paths:
+        path.unlink()
+    return task, rows, sum(seconds for _, _, seconds in pieces) + time.perf_counter() - start
+
+
+def worker_fill_task(blob, task, options, device, piece=None):
     """``fill_task`` on a Dask worker: the model arrives as model-file bytes, read with the safe
     loader the first time this worker sees them and kept for the next tasks."""
     digest = hashlib.sha256(blob).hexdigest()
@@ -86,7 +138,7 @@ def worker_fill_task(blob, task, options, device):
         imputer, document = parse_model(blob, "the model sent to this worker", device)
         _WORKER_MODELS[digest] = (imputer, schema_from_model(imputer, document["extra"], "model"))
     imputer, schema = _WORKER_MODELS[digest]
-    return fill_task(imputer, schema, task, options)
+    return fill_task(imputer, schema, task, options, piece)
 
 
 def fill_dataset(
@@ -112,7 +164,9 @@ def fill_dataset(
     ``destination``, one output per input file, with its name and format.
 
     Files whose outputs already exist are skipped, so a rerun after an interruption completes
-    the dataset; delete an output (or choose a new folder) to fill it again. With ``engine``
+    the dataset; delete an output (or choose a new folder) to fill it again. A Parquet file of
+    more than ``PIECE_ROWS`` rows is filled in pieces of row groups (one task each on Dask),
+    unless it is drawn from. With ``engine``
     ``"local"`` the files are filled one after the other in this process; with ``"dask"`` each
     file is one task on a Dask cluster: a new ``LocalCluster`` of ``workers`` processes, the
     cluster at ``scheduler``, or ``client`` (a ``distributed.Client`` you hold). The model is
@@ -164,7 +218,14 @@ def fill_dataset(
     try:
         if engine == "local":
             for task in todo:
-                results.append(fill_task(imputer, schema, task, options))
+                if task.pieces:
+                    pieces = [
+                        fill_task(imputer, schema, task, options, piece)
+                        for piece in range(len(task.pieces))
+                    ]
+                    results.append(assemble_pieces(task, pieces))
+                else:
+                    results.append(fill_task(imputer, schema, task, options))
                 if on_file:
                     on_file(*results[-1])
         elif todo:
@@ -188,14 +249,26 @@ def fill_dataset(
 
 
 def _run_on(client, blob, tasks, options, device, on_file):
-    """Submit one task per file to ``client``, the model's bytes sent to every worker once;
-    return the results as they finish; on the first failure, cancel the rest and raise it."""
+    """Submit one task per file (per piece, and one to assemble them, for a file in pieces) to
+    ``client``, the model's bytes sent to every worker once; return each file's result as it
+    finishes; on the first failure, cancel the rest and raise it."""
     from distributed import as_completed
 
     model = client.scatter(blob, broadcast=True, hash=True)
-    futures = [
-        client.submit(worker_fill_task, model, task, options, device, pure=False) for task in tasks
-    ]
+    futures, every = [], []
+    for task in tasks:
+        if task.pieces:
+            pieces = [
+                client.submit(worker_fill_task, model, task, options, device, piece, pure=False)
+                for piece in range(len(task.pieces))
+            ]
+            every.extend(pieces)
+            futures.append(client.submit(assemble_pieces, task, pieces, pure=False))
+        else:
+            futures.append(
+                client.submit(worker_fill_task, model, task, options, device, pure=False)
+            )
+    every.extend(futures)
     results = []
     try:
         for future in as_completed(futures):
@@ -203,6 +276,6 @@ def _run_on(client, blob, tasks, options, device, on_file):
             if on_file:
                 on_file(*results[-1])
     except BaseException:
-        client.cancel(futures)
+        client.cancel(every)
         raise
     return results

@@ -213,6 +213,7 @@ def fill_file(
     interval=None,
     seed=0,
     part=None,
+    row_groups=None,
 ):
     """Fill the gaps of ``source`` into ``destination``, streaming in record batches.
 
@@ -231,7 +232,8 @@ def fill_file(
     filled cell, empty where the cell was observed. The draws are written in one pass over the
     input; every output appears only once all of them are complete. ``part`` (an integer: the
     file's place in a dataset) is mixed into the draws' seed, so that the files of a dataset
-    draw independently of each other.
+    draw independently of each other. ``row_groups`` (indices, consecutive) fills only those row
+    groups of a Parquet file, as one piece of it.
 
     Returns the number of rows written (M times the input's with draws, in all files).
 
@@ -269,7 +271,7 @@ def fill_file(
     if absent:
         raise DataError(f"{source}: the model fills columns that this file lacks: {absent}")
     as_text = file_format(destination) != "parquet"
-    batches = table_file.batches()
+    batches = table_file.batches(row_groups)
     first = next(batches, None)
     source_schema = (
         first.schema
@@ -285,7 +287,7 @@ def fill_file(
 
     def filled_batches():
         """Per input batch, the output batches: one per draw (one without draws)."""
-        offset = 0
+        offset = table_file.rows_before(row_groups[0]) if row_groups else 0
         for index, batch in enumerate(
             itertools.chain([first] if first is not None else [], batches)
         ):

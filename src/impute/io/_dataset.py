@@ -227,6 +227,25 @@ class TableDataset:
         return described
 
 
+def row_group_pieces(path, piece_rows):
+    """A Parquet file's row groups cut into pieces of consecutive ones holding at least
+    ``piece_rows`` rows each (a short remainder joins the last piece): a tuple of index tuples,
+    empty when the file makes one piece."""
+    metadata = pq.ParquetFile(path).metadata
+    pieces, current, rows = [], [], 0
+    for index in range(metadata.num_row_groups):
+        current.append(index)
+        rows += metadata.row_group(index).num_rows
+        if rows >= piece_rows:
+            pieces.append(tuple(current))
+            current, rows = [], 0
+    if current and pieces and rows < piece_rows / 2:
+        pieces[-1] += tuple(current)
+    elif current:
+        pieces.append(tuple(current))
+    return tuple(pieces) if len(pieces) > 1 else ()
+
+
 def output_folder_problem(root, destination):
     """Why the folder ``destination`` cannot take the filled files of the dataset in ``root``
     (it is, or lies inside, that folder; it is a file; its parent does not exist), or None."""

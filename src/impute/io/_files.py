@@ -133,12 +133,17 @@ class TableFile:
             raise DataError(f"{path}: the file has no header line")
         return cls(path, kind, delimiter, names, encoding)
 
-    def batches(self):
-        """Yield the table as record batches of bounded size; CSV columns are all text."""
+    def batches(self, row_groups=None):
+        """Yield the table as record batches of bounded size; CSV columns are all text. For
+        Parquet, ``row_groups`` (indices) reads only those row groups."""
         try:
             if self.format == "parquet":
-                yield from pq.ParquetFile(self.path).iter_batches(batch_size=PARQUET_BATCH_ROWS)
+                yield from pq.ParquetFile(self.path).iter_batches(
+                    batch_size=PARQUET_BATCH_ROWS, row_groups=row_groups
+                )
                 return
+            if row_groups is not None:
+                raise ValueError("only Parquet files have row groups")
             read_options = pa_csv.ReadOptions(
                 block_size=CSV_BLOCK_BYTES,
                 encoding=self.encoding,
@@ -164,6 +169,11 @@ class TableFile:
             raise DataError(
                 f"{self.path}: cannot be read as {self.format.upper()}: {error}{_hint(error)}"
             ) from None
+
+    def rows_before(self, row_group):
+        """Parquet: the rows of the row groups before ``row_group``, from the footer."""
+        metadata = pq.ParquetFile(self.path).metadata
+        return sum(metadata.row_group(i).num_rows for i in range(row_group))
 
     def read(self, max_rows=None, seed=0):
         """The table as one ``pyarrow.Table``, and its total row count.
@@ -308,3 +318,14 @@ def write_table(destination, schema, batches, delimiter=","):
             write(batch)
             rows += batch.num_rows
     return rows
+
+
+def concatenate_parquet(paths, destination):
+    """Write the Parquet files ``paths`` (with one schema), one after the other, into
+    ``destination`` atomically; return the rows written."""
+    schema = pq.read_schema(paths[0])
+    return write_table(
+        destination,
+        schema,
+        (batch for path in paths for batch in pq.ParquetFile(path).iter_batches()),
+    )

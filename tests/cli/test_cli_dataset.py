@@ -12,6 +12,7 @@ import pytest
 from support import invoke, structured_table
 
 from impute import DataError, datasets, fill_dataset, fill_file, fit_file, fit_series_file
+from impute.cli import _dataset_jobs
 from impute.core import one_thread
 
 
@@ -162,3 +163,15 @@ def test_fill_dataset_refuses_an_output_folder_inside_the_dataset(dataset, fitte
     with pytest.raises(DataError, match="inside the dataset's folder"):
         fill_dataset(fitted.imputer, fitted.schema, dataset, dataset / "2024" / "out")
     assert not (dataset / "2024" / "out").exists()
+
+
+def test_long_time_series_files_are_filled_whole_never_in_pieces(tmp_path, monkeypatch):
+    monkeypatch.setattr(_dataset_jobs, "PIECE_ROWS", 20)
+    folder = tmp_path / "series"
+    folder.mkdir()
+    frame = pd.read_csv(datasets.path("worldbank_fertility"))
+    frame.to_parquet(folder / "part-0.parquet", row_group_size=10)  # 54 rows: 6 row groups
+    fitted = fit_series_file(folder / "part-0.parquet", time_column="year", method="linear")
+    summary = fill_dataset(fitted.imputer, fitted.schema, folder, tmp_path / "out")
+    assert summary["rows"] == 54
+    assert len(pd.read_parquet(tmp_path / "out" / "part-0.parquet")) == 54

@@ -27,6 +27,7 @@ from ..io import (
     parse_model,
     row_group_pieces,
 )
+from ..series import BaseSeriesImputer
 from ._draws import split_paths
 from ._jobs import fill_file, schema_from_model
 
@@ -55,11 +56,11 @@ class FileTask:
         return self.destination.with_name(f".{name}.piece-{piece}{self.destination.suffix}")
 
 
-def plan_tasks(dataset, destination, draws=None, split=False):
+def plan_tasks(dataset, destination, draws=None, split=False, whole=False):
     """The ``FileTask`` of every file of ``dataset`` into the folder ``destination``, and which
     of them are already done (all their outputs exist). A Parquet file is cut into pieces of
     ``PIECE_ROWS`` rows or more when it is longer, unless it is drawn from (draws are written
-    draw after draw, over the whole file)."""
+    draw after draw, over the whole file) or ``whole`` (time series, read whole) says not to."""
     tasks = []
     for source in dataset.files:
         relative = source.relative_to(dataset.root)
@@ -68,7 +69,7 @@ def plan_tasks(dataset, destination, draws=None, split=False):
         part = int.from_bytes(hashlib.sha256(str(relative).encode()).digest()[:4], "little")
         pieces = (
             row_group_pieces(source, PIECE_ROWS)
-            if dataset.format == "parquet" and not draws
+            if dataset.format == "parquet" and not draws and not whole
             else ()
         )
         tasks.append(FileTask(source, output, outputs, part, pieces))
@@ -166,7 +167,7 @@ def fill_dataset(
     Files whose outputs already exist are skipped, so a rerun after an interruption completes
     the dataset; delete an output (or choose a new folder) to fill it again. A Parquet file of
     more than ``PIECE_ROWS`` rows is filled in pieces of row groups (one task each on Dask),
-    unless it is drawn from. With ``engine``
+    unless it is drawn from or holds time series. With ``engine``
     ``"local"`` the files are filled one after the other in this process; with ``"dask"`` each
     file is one task on a Dask cluster: a new ``LocalCluster`` of ``workers`` processes, the
     cluster at ``scheduler``, or ``client`` (a ``distributed.Client`` you hold). The model is
@@ -202,7 +203,8 @@ def fill_dataset(
         raise ValueError("workers, scheduler and client need engine='dask'")
     dataset = TableDataset.open(source, sep, encoding)
     check_destination(dataset, destination)
-    tasks, done = plan_tasks(dataset, Path(destination), draws, split)
+    whole = isinstance(imputer, BaseSeriesImputer)
+    tasks, done = plan_tasks(dataset, Path(destination), draws, split, whole)
     todo = [task for task in tasks if task not in done]
     options = {
         "sep": sep,

@@ -250,6 +250,8 @@ def fill_file(
     0
     """
     if isinstance(imputer, BaseSeriesImputer):
+        if row_groups is not None:
+            raise ValueError("time series are read whole; a file cannot be filled in pieces")
         return fill_series_file(
             imputer,
             schema,

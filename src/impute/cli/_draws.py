@@ -9,11 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 from sklearn import config_context
 
 from ..core import DataError, ModelFileError
-from ..io import STDOUT, table_writer, write_table
+from ..io import STDOUT, parquet_batches, table_writer, write_table
 from ._common import filled_frame
 
 IMPUTATION_COLUMN = ".imputation"
@@ -153,6 +152,6 @@ def write_long(destination, schema, batches, n_draws, delimiter=","):
         return write_table(
             destination,
             schema,
-            (batch for part in parts for batch in pq.ParquetFile(part).iter_batches()),
+            (batch for part in parts for batch in parquet_batches(part)),
             delimiter,
         )

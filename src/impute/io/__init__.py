@@ -19,6 +19,7 @@ from ._files import (
     atomic_output,
     concatenate_parquet,
     file_format,
+    parquet_batches,
     table_writer,
     write_table,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "model_bytes",
     "open_table",
     "output_folder_problem",
+    "parquet_batches",
     "parse_column",
     "parse_model",
     "read_model",

@@ -23,7 +23,7 @@ import pyarrow.fs as pa_fs
 import pyarrow.parquet as pq
 
 from ..core import DataError
-from ._files import FORMATS, PARQUET_BATCH_ROWS, TableFile, sample_batches
+from ._files import FORMATS, TableFile, parquet_batches, sample_batches
 
 GLOB_CHARACTERS = "*?["
 # what pyarrow.dataset leaves out of a folder: hidden files and folders, and markers (_SUCCESS)
@@ -209,9 +209,7 @@ class TableDataset:
             by_file.setdefault(name, []).append(index)
         for name, indices in by_file.items():
             try:
-                yield from pq.ParquetFile(name).iter_batches(
-                    batch_size=PARQUET_BATCH_ROWS, row_groups=indices
-                )
+                yield from parquet_batches(name, indices)
             except (pa.ArrowInvalid, OSError) as error:
                 raise DataError(f"{name}: not a readable Parquet file ({error})") from None
 

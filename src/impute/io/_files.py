@@ -138,9 +138,7 @@ class TableFile:
         Parquet, ``row_groups`` (indices) reads only those row groups."""
         try:
             if self.format == "parquet":
-                yield from pq.ParquetFile(self.path).iter_batches(
-                    batch_size=PARQUET_BATCH_ROWS, row_groups=row_groups
-                )
+                yield from parquet_batches(self.path, row_groups)
                 return
             if row_groups is not None:
                 raise ValueError("only Parquet files have row groups")
@@ -182,6 +180,15 @@ class TableFile:
         (``sample_batches``), so that a file larger than memory can still be sampled.
         """
         return sample_batches(self.batches(), self.column_names, max_rows, seed)
+
+
+def parquet_batches(path, row_groups=None):
+    """Stream a Parquet file (or the row groups ``row_groups`` of it) in record batches of
+    ``PARQUET_BATCH_ROWS`` rows. Read ahead is off: with it, pyarrow buffers every row group the
+    reader will visit, which for a whole file is about the file's size in memory."""
+    return pq.ParquetFile(path, pre_buffer=False).iter_batches(
+        batch_size=PARQUET_BATCH_ROWS, row_groups=row_groups
+    )
 
 
 def sample_batches(batches, column_names, max_rows=None, seed=0):
@@ -327,5 +334,5 @@ def concatenate_parquet(paths, destination):
     return write_table(
         destination,
         schema,
-        (batch for path in paths for batch in pq.ParquetFile(path).iter_batches()),
+        (batch for path in paths for batch in parquet_batches(path)),
     )

@@ -165,12 +165,12 @@ def fill_dataset(
     ``destination``, one output per input file, with its name and format.
 
     Files whose outputs already exist are skipped, so a rerun after an interruption completes
-    the dataset; delete an output (or choose a new folder) to fill it again. A Parquet file of
-    more than ``PIECE_ROWS`` rows is filled in pieces of row groups (one task each on Dask),
-    unless it is drawn from or holds time series. With ``engine``
+    the dataset; delete an output (or choose a new folder) to fill it again. With ``engine``
     ``"local"`` the files are filled one after the other in this process; with ``"dask"`` each
     file is one task on a Dask cluster: a new ``LocalCluster`` of ``workers`` processes, the
-    cluster at ``scheduler``, or ``client`` (a ``distributed.Client`` you hold). The model is
+    cluster at ``scheduler``, or ``client`` (a ``distributed.Client`` you hold). A Parquet file
+    of more than ``PIECE_ROWS`` rows is filled in pieces of row groups, one task each, unless it
+    is drawn from or holds time series. The model is
     sent to each worker once, as model-file bytes, and read there with the safe loader on
     ``device``. The fills are the same, cell for cell, whatever the engine and the number of
     workers. ``draws``, ``split``, ``interval`` and ``seed`` are ``fill_file``'s, per file;

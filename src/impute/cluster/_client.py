@@ -12,6 +12,9 @@ CONNECT_TIMEOUT_S = 10
 # threshold: every large array a fill allocates is then mapped and unmapped afresh, and filling
 # takes twice as long (docs/scale-out.md). A local cluster's workers start without it.
 TRIM_SETTING = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+# A local cluster's workers log errors only: their routine lines (a task cancelled after Ctrl-C,
+# a worker restarting) would otherwise interleave with the command's own messages.
+QUIET_WORKERS = "distributed.nanny.pre-spawn-environ.DASK_LOGGING__DISTRIBUTED"
 
 
 def require_dask(what="this"):
@@ -56,7 +59,7 @@ def dask_client(workers=None, scheduler=None):
     # The cluster's own progress lines (workers starting, stopping) are not the user's business.
     logging.getLogger("distributed").setLevel(logging.ERROR)
     with (
-        dask.config.set({TRIM_SETTING: None}),
+        dask.config.set({TRIM_SETTING: None, QUIET_WORKERS: "error"}),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,

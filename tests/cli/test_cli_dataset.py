@@ -101,6 +101,9 @@ def test_the_command_line_describes_fits_and_fills_a_folder(tmp_path, dataset):
     again = invoke("fill", dataset, "-m", model, "-o", tmp_path / "out")
     assert "2 of 3 files were already filled, kept" in " ".join(again.output.split())
     assert (tmp_path / "out" / "2024" / "part-2.parquet").is_file()
+    done = invoke("fill", dataset, "-m", model, "-o", tmp_path / "out")
+    assert done.exit_code == 0
+    assert "nothing to fill: all 3 files already have their output" in " ".join(done.output.split())
 
 
 @pytest.mark.parametrize(

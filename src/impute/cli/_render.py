@@ -185,6 +185,13 @@ def training_plot(imputer, path):
 
 def dataset_fill_report(summary):
     """``impute fill FOLDER``: rows and files written, and the files already there."""
+    if not summary["filled"]:
+        stderr.print(
+            f"nothing to fill: all {summary['files']} files already have their output in "
+            f"{summary['destination']} (delete them, or choose another folder, to fill again)",
+            highlight=False,
+        )
+        return
     line = (
         f"{summary['rows']} rows written to {summary['filled']} files in "
         f"{summary['destination']} in {summary['seconds']:.1f} s"

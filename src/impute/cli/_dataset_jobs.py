@@ -61,6 +61,9 @@ def plan_tasks(dataset, destination, draws=None, split=False, whole=False):
     of them are already done (all their outputs exist). A Parquet file is cut into pieces of
     ``PIECE_ROWS`` rows or more when it is longer, unless it is drawn from (draws are written
     draw after draw, over the whole file) or ``whole`` (time series, read whole) says not to."""
+    group_rows = {source: [] for source in dataset.files}
+    for source, _, rows in dataset.groups:
+        group_rows[source].append(rows)
     tasks = []
     for source in dataset.files:
         relative = source.relative_to(dataset.root)
@@ -68,7 +71,7 @@ def plan_tasks(dataset, destination, draws=None, split=False, whole=False):
         outputs = tuple(split_paths(output, draws)) if split else (output,)
         part = int.from_bytes(hashlib.sha256(str(relative).encode()).digest()[:4], "little")
         pieces = (
-            row_group_pieces(source, PIECE_ROWS)
+            row_group_pieces(group_rows[source], PIECE_ROWS)
             if dataset.format == "parquet" and not draws and not whole
             else ()
         )

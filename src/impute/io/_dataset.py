@@ -79,7 +79,7 @@ def dataset_files(path):
 @dataclass(frozen=True)
 class TableDataset:
     """A folder or glob of data files read as one table: its root folder, its files, their
-    format, delimiter and columns, and (Parquet) their unified Arrow schema.
+    format, delimiter and columns, and (Parquet) their unified Arrow schema and row groups.
 
     Use ``TableDataset.open(path)``, which lists the files, reads every header or footer (not the
     data) and checks that they agree.
@@ -93,6 +93,7 @@ class TableDataset:
     column_names: tuple
     schema: pa.Schema | None
     encoding: str = "utf-8"
+    groups: tuple = ()  # Parquet: every row group as (file, index in file, rows), from the footers
 
     @classmethod
     def open(cls, path, sep=None, encoding="utf-8"):
@@ -112,11 +113,18 @@ class TableDataset:
                     f"{table.path}: its columns differ from {first.path}'s (lacks {lacks}, adds "
                     f"{extra}); every file of a dataset needs the same columns"
                 )
-        schema = None
+        schema, groups = None, ()
         if first.format == "parquet":
+            footers = [pq.read_metadata(name) for name in files]  # one read a file
+            groups = tuple(
+                (name, index, footer.row_group(index).num_rows)
+                for name, footer in zip(files, footers)
+                for index in range(footer.num_row_groups)
+            )
             try:
                 schema = pa.unify_schemas(
-                    [pq.read_schema(name) for name in files], promote_options="permissive"
+                    [footer.schema.to_arrow_schema() for footer in footers],
+                    promote_options="permissive",
                 )
             except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
                 raise DataError(
@@ -133,6 +141,7 @@ class TableDataset:
             first.column_names,
             schema,
             encoding,
+            groups,
         )
 
     def file(self, name):
@@ -154,20 +163,10 @@ class TableDataset:
         for name in self.files:
             yield from self._conformed(self.file(name).batches())
 
-    def row_groups(self):
-        """Parquet: every row group as ``(file, index in file, rows)``, from the footers."""
-        groups = []
-        for name in self.files:
-            metadata = pq.ParquetFile(name).metadata
-            groups.extend(
-                (name, i, metadata.row_group(i).num_rows) for i in range(metadata.num_row_groups)
-            )
-        return groups
-
     def count_rows(self):
         """The number of rows: from the Parquet footers, or by streaming CSV files."""
         if self.format == "parquet":
-            return sum(rows for _, _, rows in self.row_groups())
+            return sum(rows for _, _, rows in self.groups)
         return sum(batch.num_rows for batch in self.batches())
 
     def read(self, max_rows=None, seed=0):
@@ -182,7 +181,7 @@ class TableDataset:
         """
         if self.format != "parquet":
             return sample_batches(self.batches(), self.column_names, max_rows, seed)
-        groups = self.row_groups()
+        groups = self.groups
         total = sum(rows for _, _, rows in groups)
         rng = np.random.default_rng(seed)
         order = np.arange(len(groups))
@@ -217,23 +216,21 @@ class TableDataset:
         """Files, rows and row groups, for ``impute info``."""
         described = {"files": len(self.files)}
         if self.format == "parquet":
-            groups = self.row_groups()
-            described["row_groups"] = len(groups)
+            described["row_groups"] = len(self.groups)
             described["median_group_rows"] = (
-                int(np.median([rows for _, _, rows in groups])) if groups else 0
+                int(np.median([rows for _, _, rows in self.groups])) if self.groups else 0
             )
         return described
 
 
-def row_group_pieces(path, piece_rows):
-    """A Parquet file's row groups cut into pieces of consecutive ones holding at least
-    ``piece_rows`` rows each (a short remainder joins the last piece): a tuple of index tuples,
-    empty when the file makes one piece."""
-    metadata = pq.ParquetFile(path).metadata
+def row_group_pieces(group_rows, piece_rows):
+    """A Parquet file's row groups (their row counts ``group_rows``, in order) cut into pieces of
+    consecutive ones holding at least ``piece_rows`` rows each (a short remainder joins the last
+    piece): a tuple of index tuples, empty when the file makes one piece."""
     pieces, current, rows = [], [], 0
-    for index in range(metadata.num_row_groups):
+    for index, count in enumerate(group_rows):
         current.append(index)
-        rows += metadata.row_group(index).num_rows
+        rows += count
         if rows >= piece_rows:
             pieces.append(tuple(current))
             current, rows = [], 0

@@ -14,6 +14,7 @@ filling keeps one output file per input file.
 """
 
 import glob
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def dataset_root(path):
     outputs of a fill keep the files' paths relative to it)."""
     if Path(path).is_dir():
         return Path(path)
-    fixed = Path(str(path).split("*")[0].split("?")[0].split("[")[0])
+    fixed = Path(re.split(f"[{re.escape(GLOB_CHARACTERS)}]", str(path))[0])
     return fixed if fixed.is_dir() else fixed.parent
 
 
@@ -54,14 +55,15 @@ def dataset_files(path):
     if Path(text).is_dir():
         selector = pa_fs.FileSelector(str(root.resolve()), recursive=True)
         listed = pa_fs.LocalFileSystem().get_file_info(selector)
-        found = [
-            root / Path(info.path).relative_to(root.resolve())
+        relative = [
+            Path(info.path).relative_to(root.resolve())
             for info in listed
             if info.type == pa_fs.FileType.File
-            and not any(
-                part.startswith(IGNORED_PREFIXES)
-                for part in Path(info.path).relative_to(root.resolve()).parts
-            )
+        ]
+        found = [
+            root / name
+            for name in relative
+            if not any(part.startswith(IGNORED_PREFIXES) for part in name.parts)
         ]
     else:
         found = [

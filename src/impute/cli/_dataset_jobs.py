@@ -35,6 +35,8 @@ ENGINES = ("local", "dask")
 # rows per piece of a long Parquet file: a task long enough that the piece's start and the final
 # copy of the pieces into the output cost little beside the fill
 PIECE_ROWS = 500_000
+# how long a failed run waits for its cancelled tasks still running on the workers to end
+STOP_WAIT_S = 60
 # the model a worker process has parsed, by the SHA-256 of its bytes: parsed once per worker
 _WORKER_MODELS = {}
 
@@ -282,5 +284,23 @@ def _run_on(client, blob, tasks, options, device, on_file):
                 on_file(*results[-1])
     except BaseException:
         client.cancel(every)
+        _wait_until_stopped(client, {future.key for future in every})
         raise
     return results
+
+
+def _wait_until_stopped(client, keys):
+    """Wait, at most ``STOP_WAIT_S``, until no worker still runs one of ``keys``: a cancelled
+    task's thread runs on to its end, and the partial file it writes must exist before the
+    caller removes what the run left."""
+
+    def running(dask_worker):
+        return [
+            key
+            for key, state in dask_worker.state.tasks.items()
+            if key in keys and state.state in ("executing", "long-running", "cancelled")
+        ]
+
+    deadline = time.monotonic() + STOP_WAIT_S
+    while time.monotonic() < deadline and any(client.run(running, on_error="ignore").values()):
+        time.sleep(0.1)

@@ -22,6 +22,7 @@ MAX_ITERATIONS = 50  # EM iterations at most (docs/experiments.md: why 50)
 TOLERANCE = 1e-4
 RIDGE = 1e-3  # added to the covariance's diagonal, relative to it: keeps collinear columns solvable
 FLOOR = 1e-6  # absolute: a constant column still has a solvable variance
+STEP_GROWTH = 4  # SQUAREM's longest step grows by this factor each time a step reaches it
 SOLVE_CELLS = 2**22  # rows x hidden x hidden per batched solve: 32 MB in float64
 
 
@@ -193,18 +194,54 @@ def resampled(mean, covariance, columns, n_rows, generator, n_draws):
     return means.to(mean.dtype), regularised.to(covariance.dtype)
 
 
+def _em_step(x, observed, mean, covariance):
+    """One EM iteration: the mean (F,) and regularised covariance (F, F) of the rows with their
+    gaps filled by their conditional means, their conditional covariances added back."""
+    filled, spread = conditional(x, observed, mean, covariance, with_spread=True)  # (N, F), (F, F)
+    mean = filled.mean(0)
+    deviation = filled - mean  # (N, F)
+    return mean, _regularised((deviation.T @ deviation + spread) / len(x))
+
+
+def _settled(estimate, previous):
+    """Whether no covariance entry moved by more than ``TOLERANCE`` of the largest variance."""
+    moved = (estimate[1] - previous[1]).abs().max()
+    return bool(moved <= TOLERANCE * estimate[1].diagonal().max())
+
+
+def _extrapolated(start, first, second, longest):
+    """SQUAREM's step (Varadhan and Roland, 2008) from ``start`` along two EM iterations
+    (``first``, then ``second``), each a ``(mean, covariance)``: ``start - 2a r + a² v`` with
+    r the first move, v the change between the two moves and a = -|r| / |v|, at least one and
+    at most ``longest`` in size (a = -1 is ``second`` itself). Returns the estimate and a, or
+    ``second`` and -1 where the step leaves the positive definite covariances."""
+    r = [b - a for a, b in zip(start, first)]
+    v = [c - 2 * b + a for a, b, c in zip(start, first, second)]
+    length = float(sum(d.square().sum() for d in v).sqrt())
+    if length == 0.0:
+        return second, -1.0
+    step = -min(max(float(sum(d.square().sum() for d in r).sqrt()) / length, 1.0), longest)
+    jumped = tuple(a - 2 * step * d + step**2 * w for a, d, w in zip(start, r, v))
+    if torch.linalg.cholesky_ex(jumped[1]).info.item():
+        return second, -1.0
+    return jumped, step
+
+
 def fit_normal(values, observed, max_iterations=MAX_ITERATIONS, start=None):
     """Mean (F,) and regularised covariance (F, F), in float64, of the rows' observed cells by EM.
 
-    EM converges slowly where columns are nearly collinear and many cells are missing, so it runs
-    until no covariance entry moves by more than ``TOLERANCE`` of the largest variance, or for
-    ``max_iterations``. It starts from ``start``, a ``(mean, covariance)`` fitted before to
-    nearly the same cells, or else from the observed means and variances, uncorrelated. A
-    column observed nowhere keeps mean 0 and variance 1 (of the scaled space).
+    EM converges slowly where columns are nearly collinear and many cells are missing, so its
+    iterations are accelerated by SQUAREM: two EM iterations, a step along the line they
+    trace (``_extrapolated``, longer as long as that pays), then one EM iteration from there.
+    It runs until an iteration moves no covariance entry by more than ``TOLERANCE`` of the
+    largest variance, or for ``max_iterations`` EM iterations. It starts from ``start``, a
+    ``(mean, covariance)`` fitted before to nearly the same cells, or else from the observed
+    means and variances, uncorrelated. A column observed nowhere keeps mean 0 and variance 1
+    (of the scaled space).
     """
     x = values.double().nan_to_num()
     if start is not None:
-        mean, covariance = (estimate.to(x) for estimate in start)
+        estimate = tuple(part.to(x) for part in start)
     else:
         shown = observed.double()
         counts = shown.sum(0)  # (F,)
@@ -213,12 +250,22 @@ def fit_normal(values, observed, max_iterations=MAX_ITERATIONS, start=None):
         covariance = _regularised(
             torch.diag(torch.where(counts > 0, variance, torch.ones_like(variance)))
         )
-    for _ in range(max_iterations):
-        # (N, F), (F, F)
-        filled, spread = conditional(x, observed, mean, covariance, with_spread=True)
-        mean = filled.mean(0)
-        deviation = filled - mean  # (N, F)
-        previous, covariance = covariance, _regularised((deviation.T @ deviation + spread) / len(x))
-        if (covariance - previous).abs().max() <= TOLERANCE * covariance.diagonal().max():
+        estimate = mean, covariance
+    longest, iterations = 1.0, 0
+    while iterations < max_iterations:
+        first = _em_step(x, observed, *estimate)
+        iterations += 1
+        if _settled(first, estimate) or iterations == max_iterations:
+            return first
+        second = _em_step(x, observed, *first)
+        iterations += 1
+        if _settled(second, first) or iterations == max_iterations:
+            return second
+        jumped, step = _extrapolated(estimate, first, second, longest)
+        if step == -longest:
+            longest *= STEP_GROWTH
+        estimate = _em_step(x, observed, *jumped)
+        iterations += 1
+        if _settled(estimate, jumped):
             break
-    return mean, covariance
+    return estimate

@@ -41,7 +41,7 @@ import math
 import torch
 from torch.nn import functional as F
 
-from ..core import AdamW
+from ..core import AdamW, rows_for_width
 from ._hints import _StoredArrays, blend, row_batches
 from ._normal import conditional, gap_scores, resampled
 
@@ -79,12 +79,14 @@ def gap_odds(values, observed, numeric, rows):
     """How much more likely than usual each numeric cell of ``rows`` (R,) is to be a real gap,
     given the row's other cells: the odds (R, F) of a logistic regression of each numeric
     column's missingness on the other numeric columns' values (0 where missing) and on which of
-    all columns are observed, fitted to up to ``ODDS_ROWS`` training rows, divided by their mean
+    all columns are observed, fitted to up to ``ODDS_ROWS`` training rows (fewer beyond 64
+    columns, ``rows_for_width``), divided by their mean
     over the ``rows``; 1 for a column with no gap or no observed cell. Held-out cells weighted
     by it stand for the gaps as they are, not as observed cells are, when gaps depend on what a
     row shows (missing at random)."""
     n, f = values.shape
-    fitted = torch.linspace(0, n - 1, min(n, ODDS_ROWS), device=values.device).long()
+    kept = min(n, rows_for_width(ODDS_ROWS, f))
+    fitted = torch.linspace(0, n - 1, kept, device=values.device).long()
     x_all = torch.cat([values * (observed & numeric), observed.to(values.dtype)], 1)  # (N, 2F)
     x = x_all[fitted]
     centre, scale = x.mean(0), x.std(0).clamp(min=1e-6)

@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from impute import TransformerImputer, load_model, save_model
-from impute.tabular._spread import gap_odds, weighted_quantile
+from impute.tabular._spread import PredictiveSpread, gap_odds, weighted_quantile
 from tests.support import fast_transformer, hide, structured_table
 
 OLD_MODELS = Path(__file__).parents[1] / "io" / "data"
@@ -245,3 +245,19 @@ def test_under_missing_at_random_the_intervals_still_cover_the_gaps():
     lower, upper = imputer.interval(gappy, level=0.9)
     inside = (lower[hidden] <= X[hidden]) & (X[hidden] <= upper[hidden])
     assert inside.mean() > 0.8
+
+
+@pytest.mark.parametrize("n_cells, nearer", [(30, "normal"), (3000, "errors")])
+def test_with_few_held_out_cells_the_spread_stays_near_the_normal_distributions(n_cells, nearer):
+    # standardised errors three times as wide as the normal says: believed when there are many
+    errors = 3.0 * torch.tensor(np.random.default_rng(0).normal(size=(n_cells, 1)))
+    cells = torch.ones(n_cells, 1, dtype=torch.bool)
+    spread = PredictiveSpread(torch.ones(1, dtype=torch.bool))
+    spread.fit(errors, torch.ones(n_cells, 1), cells, toward_normal=True)
+    _, upper = spread.bounds(torch.ones(1, 1), 0.9)
+    normal, widened = 1.645, 3 * 1.645
+    closer_to_normal = abs(float(upper) - normal) < abs(float(upper) - widened)
+    assert closer_to_normal == (nearer == "normal")
+    unpulled = PredictiveSpread(torch.ones(1, dtype=torch.bool))
+    _, own = unpulled.fit(errors, torch.ones(n_cells, 1), cells).bounds(torch.ones(1, 1), 0.9)
+    assert float(upper) < float(own)  # the normal's pull only narrows errors this wide

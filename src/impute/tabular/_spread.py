@@ -11,13 +11,14 @@ numeric gap that distribution is built from what the fitted model already has:
 - its **shape and scale per column**, from the held-out cells (observed cells the network never
   saw, filled exactly as real gaps are): each one's error divided by that spread is one sample
   of the column's *standardised error*; ``PredictiveSpread`` keeps its quantiles (drawn
-  towards those of all columns together where a column has few cells), centred, so the
-  draws' mean is the fill. Held-out cells are picked at random among the observed ones, but
-  gaps often are not (missing at random: where the row shows something); each held-out cell
-  counts in proportion to the odds that a cell of its column is a gap in a row like its own
-  (``gap_odds``), so that the quantiles describe the gaps' errors (weighted calibration under
-  covariate shift). They carry what a normal would not (heavy tails, skew, a
-  network that fills much better than a linear model).
+  towards those of all columns together where a column has few cells, and those towards a
+  standard normal's where the table has few), centred, so the draws' mean is the fill.
+  Held-out cells are picked at random among the observed ones, but gaps often are not
+  (missing at random: where the row shows something); each held-out cell counts in proportion
+  to the odds that a cell of its column is a gap in a row like its own (``gap_odds``), so that
+  the quantiles describe the gaps' errors (weighted calibration under covariate shift). They
+  carry what a normal would not (heavy tails, skew, a network that fills much better than a
+  linear model).
 - the **joint draw of a row's gaps**: correlated as the normal says, through a Gaussian copula
   on the standardised errors.
 - **how unsure the fit itself is**: each draw refits the normal to rows simulated from it (a
@@ -143,15 +144,18 @@ class PredictiveSpread(_StoredArrays):
     def __init__(self, numeric):
         self.numeric = numeric
         f = len(numeric)
-        normal = torch.distributions.Normal(0.0, 1.0)
-        inner = _levels(numeric.device).clamp(0.5 / QUANTILE_LEVELS, 1 - 0.5 / QUANTILE_LEVELS)
         # (F, L) until fitted: a standard normal's quantiles
-        self.quantiles = normal.icdf(inner).repeat(f, 1)
+        self.quantiles = self._standard_normal().repeat(f, 1)
         self.temperature = torch.ones(f, device=numeric.device)  # (F,) 1 for numeric columns
         # (1,) rows' worth of observed cells behind the normal distribution; 0: none
         self.normal_rows = torch.zeros(1, device=numeric.device)
 
-    def fit(self, errors, std, cells, weights=None):
+    def _standard_normal(self):
+        """A standard normal's quantiles (L,) at the stored levels (the outermost held inside)."""
+        inner = _levels(self.numeric.device).clamp(0.5 / QUANTILE_LEVELS, 1 - 0.5 / QUANTILE_LEVELS)
+        return torch.distributions.Normal(0.0, 1.0).icdf(inner)
+
+    def fit(self, errors, std, cells, weights=None, toward_normal=False):
         """Set the quantiles from the errors (N, F) of the held-out ``cells`` (N, F) and their
         gaps' conditional spreads ``std`` (N, F; all 1 without a normal distribution), each cell
         counted with its ``weights`` (N, F; default 1).
@@ -159,8 +163,11 @@ class PredictiveSpread(_StoredArrays):
         A few dozen cells say little about a column's tails, or even its scale, so each
         column's quantiles mix its own with those of all numeric columns' standardised errors
         together, its own weighted ``n / (n + SHRINK_CELLS)`` for the n cells its weights are
-        worth; the mix is then centred, so that the draws' mean is the fill. With no held-out
-        cell the standard normal's stay.
+        worth; the mix is then centred, so that the draws' mean is the fill. With
+        ``toward_normal`` (the spreads come from a fitted normal distribution), the quantiles
+        of all columns are themselves drawn towards a standard normal's in the same way: on a
+        small table the normal's own spread, fitted to every observed cell, says more than a
+        few held-out cells. With no held-out cell the standard normal's stay.
         """
         scored = cells & self.numeric & (std > 0)  # (N, F)
         standardised = (errors / std.clamp(min=1e-12)).double()  # (N, F)
@@ -171,9 +178,15 @@ class PredictiveSpread(_StoredArrays):
         own = {j: (z, w / w.mean()) for j, (z, w) in own.items() if len(z) >= 2}
         if not own:
             return self
+        weights_all = torch.cat([w for _, w in own.values()])
         pooled = weighted_quantile(
-            torch.cat([z for z, _ in own.values()]), torch.cat([w for _, w in own.values()]), levels
+            torch.cat([z for z, _ in own.values()]), weights_all, levels
         )  # (L,)
+        if toward_normal:
+            worth = float(weights_all.sum() ** 2 / weights_all.square().sum())
+            share = worth / (worth + SHRINK_CELLS)
+            normal = self._standard_normal().double()
+            pooled = share * pooled + (1 - share) * normal
         for j, (z, w) in own.items():
             worth = float(w.sum() ** 2 / w.square().sum())  # the cells the weights are worth
             share = worth / (worth + SHRINK_CELLS)
@@ -267,7 +280,9 @@ def fit_spread(
                 scores.append(logits[rows, c])  # (m, K)
                 targets.append(shown[rows, j].long() + network.starts[j])
                 columns.append(torch.full((int(rows.sum()),), j, device=values.device))
-    spread.fit(torch.cat(errors), torch.cat(stds), cells, weights)
+    spread.fit(
+        torch.cat(errors), torch.cat(stds), cells, weights, toward_normal=gaussian is not None
+    )
     if scores:
         spread.fit_temperatures(torch.cat(scores), torch.cat(targets), torch.cat(columns))
 

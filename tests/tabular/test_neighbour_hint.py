@@ -6,7 +6,7 @@ from sklearn.impute import KNNImputer
 from support import hide
 
 from impute import TransformerImputer
-from impute.tabular import NeighbourHint
+from impute.tabular import NeighbourHint, _hints
 from impute.tabular._hints import ERROR_PASSES
 
 
@@ -156,3 +156,30 @@ def test_a_wide_table_gets_an_error_for_every_observed_numeric_cell_in_a_few_pas
     )  # a few cells of a row at a time
     errors, observed = hint.errors, hint.observed
     assert (errors[observed] != 0).all() and (errors[~observed] == 0).all()
+
+
+def test_a_fill_searches_neighbours_only_for_rows_with_a_gap_in_a_column_that_takes_them(
+    monkeypatch,
+):
+    X_missing, _ = hide(tight_clusters(200), 0.3, seed=0)
+    imputer = TransformerImputer(d_model=16, n_heads=2, max_epochs=3, random_state=0)
+    imputer.fit(X_missing)
+    share = imputer.neighbour_hint_.share
+    share.zero_()
+    share[0] = 0.5  # only the first column takes the neighbours' correction
+    searched = []
+    search = NeighbourHint.__call__
+
+    def counted(hint, values, *args, **kwargs):
+        searched.append(len(values))
+        return search(hint, values, *args, **kwargs)
+
+    monkeypatch.setattr(NeighbourHint, "__call__", counted)
+    filled = imputer.transform(X_missing)
+    assert sum(searched) == np.isnan(X_missing[:, 0]).sum()
+
+    def every_row(hint, values, visible, exclude):
+        return search(hint, values, visible, exclude)
+
+    monkeypatch.setattr(_hints, "_corrections_used", every_row)
+    np.testing.assert_array_equal(imputer.transform(X_missing), filled)

@@ -81,10 +81,9 @@ def gap_odds(values, observed, numeric, rows):
     given the row's other cells: the odds (R, F) of a logistic regression of each numeric
     column's missingness on the other numeric columns' values (0 where missing) and on which of
     all columns are observed, fitted to up to ``ODDS_ROWS`` training rows (fewer beyond 64
-    columns, ``rows_for_width``), divided by their mean
-    over the ``rows``; 1 for a column with no gap or no observed cell. Held-out cells weighted
-    by it stand for the gaps as they are, not as observed cells are, when gaps depend on what a
-    row shows (missing at random)."""
+    columns, ``rows_for_width``), divided by their mean over the ``rows``; 1 for a column with
+    no gap or no observed cell. Held-out cells weighted by it stand for the gaps as they are,
+    not as observed cells are, when gaps depend on what a row shows (missing at random)."""
     n, f = values.shape
     kept = min(n, rows_for_width(ODDS_ROWS, f))
     fitted = torch.linspace(0, n - 1, kept, device=values.device).long()
@@ -117,6 +116,13 @@ def gap_odds(values, observed, numeric, rows):
         ratio = ratio / ratio.mean(0).clamp(min=1e-12)
         ratio = ratio.clamp(1 / ODDS_RANGE, ODDS_RANGE)
     return torch.where(usable, ratio, odds)
+
+
+def _own_share(weights):
+    """How much quantiles measured on cells of these ``weights`` count against what they are
+    drawn towards: ``n / (n + SHRINK_CELLS)`` for the n cells the weights are worth."""
+    worth = float(weights.sum() ** 2 / weights.square().sum())
+    return worth / (worth + SHRINK_CELLS)
 
 
 def _mean_of(quantiles):
@@ -178,18 +184,13 @@ class PredictiveSpread(_StoredArrays):
         own = {j: (z, w / w.mean()) for j, (z, w) in own.items() if len(z) >= 2}
         if not own:
             return self
-        weights_all = torch.cat([w for _, w in own.values()])
-        pooled = weighted_quantile(
-            torch.cat([z for z, _ in own.values()]), weights_all, levels
-        )  # (L,)
+        every = torch.cat([w for _, w in own.values()])  # all columns' weights
+        pooled = weighted_quantile(torch.cat([z for z, _ in own.values()]), every, levels)  # (L,)
         if toward_normal:
-            worth = float(weights_all.sum() ** 2 / weights_all.square().sum())
-            share = worth / (worth + SHRINK_CELLS)
-            normal = self._standard_normal().double()
-            pooled = share * pooled + (1 - share) * normal
+            share = _own_share(every)
+            pooled = share * pooled + (1 - share) * self._standard_normal().double()
         for j, (z, w) in own.items():
-            worth = float(w.sum() ** 2 / w.square().sum())  # the cells the weights are worth
-            share = worth / (worth + SHRINK_CELLS)
+            share = _own_share(w)
             mixed = share * weighted_quantile(z, w, levels) + (1 - share) * pooled
             self.quantiles[j] = (mixed - _mean_of(mixed)).float()
         return self

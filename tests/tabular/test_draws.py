@@ -253,7 +253,7 @@ def test_with_few_held_out_cells_the_spread_stays_near_the_normal_distributions(
     errors = 3.0 * torch.tensor(np.random.default_rng(0).normal(size=(n_cells, 1)))
     cells = torch.ones(n_cells, 1, dtype=torch.bool)
     spread = PredictiveSpread(torch.ones(1, dtype=torch.bool))
-    spread.fit(errors, torch.ones(n_cells, 1), cells, toward_normal=True)
+    spread.fit(errors, torch.ones(n_cells, 1), cells, normal_scale=torch.ones(n_cells, 1))
     _, upper = spread.bounds(torch.ones(1, 1), 0.9)
     normal, widened = 1.645, 3 * 1.645
     closer_to_normal = abs(float(upper) - normal) < abs(float(upper) - widened)
@@ -261,3 +261,31 @@ def test_with_few_held_out_cells_the_spread_stays_near_the_normal_distributions(
     unpulled = PredictiveSpread(torch.ones(1, dtype=torch.bool))
     _, own = unpulled.fit(errors, torch.ones(n_cells, 1), cells).bounds(torch.ones(1, 1), 0.9)
     assert float(upper) < float(own)  # the normal's pull only narrows errors this wide
+
+
+def test_columns_count_in_the_pooled_spread_as_often_as_they_have_gaps():
+    # column 0 has gaps and errors three times as wide; column 1 has none and many narrow errors
+    rng = np.random.default_rng(1)
+    errors = torch.tensor(np.column_stack([3.0 * rng.normal(size=3000), rng.normal(size=3000)]))
+    cells = torch.zeros(3000, 2, dtype=torch.bool)
+    cells[:40, 0] = True
+    cells[:, 1] = True
+
+    def upper(gaps):
+        spread = PredictiveSpread(torch.ones(2, dtype=torch.bool))
+        spread.fit(errors, torch.ones(3000, 2), cells, gaps=gaps)
+        return float(spread.bounds(torch.ones(1, 2), 0.9)[1][0, 0])
+
+    pooled_over_all, pooled_over_gaps = upper(None), upper(torch.tensor([500, 0]))
+    assert pooled_over_all < 2.5  # column 1's narrow errors dominate the pool
+    assert pooled_over_gaps > 3.5  # the pool is column 0's own: 3 x 1.645 in expectation
+
+
+def test_few_held_out_cells_are_drawn_towards_the_normals_own_spread():
+    # the normal says the gaps spread twice as wide as ``std``: with 30 cells, the draws follow it
+    errors = torch.tensor(np.random.default_rng(2).normal(size=(30, 1)))
+    cells = torch.ones(30, 1, dtype=torch.bool)
+    spread = PredictiveSpread(torch.ones(1, dtype=torch.bool))
+    spread.fit(errors, torch.ones(30, 1), cells, normal_scale=torch.full((30, 1), 2.0))
+    upper = float(spread.bounds(torch.ones(1, 1), 0.9)[1])
+    assert 2.6 < upper < 3.6  # near 2 x 1.645, far from the errors' own 1.645

@@ -11,8 +11,9 @@ numeric gap that distribution is built from what the fitted model already has:
 - its **shape and scale per column**, from the held-out cells (observed cells the network never
   saw, filled exactly as real gaps are): each one's error divided by that spread is one sample
   of the column's *standardised error*; ``PredictiveSpread`` keeps its quantiles (drawn
-  towards those of all columns together where a column has few cells, and those towards a
-  standard normal's where the table has few), centred, so the draws' mean is the fill.
+  towards those of all columns with gaps together where a column has few cells, and those
+  towards the normal distribution's own spread where the table has few), centred, so the
+  draws' mean is the fill.
   Held-out cells are picked at random among the observed ones, but gaps often are not
   (missing at random: where the row shows something); each held-out cell counts in proportion
   to the odds that a cell of its column is a gap in a row like its own (``gap_odds``), so that
@@ -161,7 +162,7 @@ class PredictiveSpread(_StoredArrays):
         inner = _levels(self.numeric.device).clamp(0.5 / QUANTILE_LEVELS, 1 - 0.5 / QUANTILE_LEVELS)
         return torch.distributions.Normal(0.0, 1.0).icdf(inner)
 
-    def fit(self, errors, std, cells, weights=None, toward_normal=False):
+    def fit(self, errors, std, cells, weights=None, normal_scale=None, gaps=None):
         """Set the quantiles from the errors (N, F) of the held-out ``cells`` (N, F) and their
         gaps' conditional spreads ``std`` (N, F; all 1 without a normal distribution), each cell
         counted with its ``weights`` (N, F; default 1).
@@ -169,11 +170,16 @@ class PredictiveSpread(_StoredArrays):
         A few dozen cells say little about a column's tails, or even its scale, so each
         column's quantiles mix its own with those of all numeric columns' standardised errors
         together, its own weighted ``n / (n + SHRINK_CELLS)`` for the n cells its weights are
-        worth; the mix is then centred, so that the draws' mean is the fill. With
-        ``toward_normal`` (the spreads come from a fitted normal distribution), the quantiles
-        of all columns are themselves drawn towards a standard normal's in the same way: on a
-        small table the normal's own spread, fitted to every observed cell, says more than a
-        few held-out cells. With no held-out cell the standard normal's stay.
+        worth; the mix is then centred, so that the draws' mean is the fill. Given ``gaps``
+        (F,), each column's gaps in the training rows, a column counts in that pool in
+        proportion to its gaps, so that the pool describes the gaps the draws fill (where gaps
+        sit in a few columns, as under missing at random, the others say little about them).
+        Given ``normal_scale`` (N, F), each cell's conditional spread under the fitted normal
+        distribution in units of ``std``, the pool is itself drawn in the same way towards the
+        quantiles of a normal with that spread (a standard normal's, scaled by the root mean
+        square of ``normal_scale`` over the pooled cells): on a small table the normal's
+        spread, fitted to every observed cell, says more than a few held-out cells. With no
+        held-out cell the standard normal's stay.
         """
         scored = cells & self.numeric & (std > 0)  # (N, F)
         standardised = (errors / std.clamp(min=1e-12)).double()  # (N, F)
@@ -184,11 +190,22 @@ class PredictiveSpread(_StoredArrays):
         own = {j: (z, w / w.mean()) for j, (z, w) in own.items() if len(z) >= 2}
         if not own:
             return self
-        every = torch.cat([w for _, w in own.values()])  # all columns' weights
-        pooled = weighted_quantile(torch.cat([z for z, _ in own.values()]), every, levels)  # (L,)
-        if toward_normal:
+        if gaps is not None and gaps[list(own)].sum() > 0:
+            # each column counts in the pool as often as it has gaps to fill
+            own_pool = {j: w * float(gaps[j]) / float(w.sum()) for j, (_, w) in own.items()}
+        else:
+            own_pool = {j: w for j, (_, w) in own.items()}
+        every = torch.cat([own_pool[j] for j in own])  # all columns' weights
+        counted = every > 0
+        every = every[counted]
+        pooled = weighted_quantile(
+            torch.cat([z for z, _ in own.values()])[counted], every, levels
+        )  # (L,)
+        if normal_scale is not None:
+            scales = torch.cat([normal_scale[scored[:, j], j] for j in own])[counted].double()
+            scale = float((every * scales.square()).sum() / every.sum()) ** 0.5
             share = _own_share(every)
-            pooled = share * pooled + (1 - share) * self._standard_normal().double()
+            pooled = share * pooled + (1 - share) * scale * self._standard_normal().double()
         for j, (z, w) in own.items():
             share = _own_share(w)
             mixed = share * weighted_quantile(z, w, levels) + (1 - share) * pooled
@@ -259,6 +276,7 @@ def fit_spread(
     neighbours=None,
     gaussian=None,
     weights=None,
+    gaps=None,
 ):
     """Fit ``spread`` on the held-out ``cells`` (N, F), filled from ``visible`` (N, F) exactly as
     real gaps are (the network blended with the hints in their shares), each counted with its
@@ -266,7 +284,7 @@ def fit_spread(
     own neighbour."""
     network.eval()
     numeric_columns = ~network.categorical
-    errors, stds, scores, targets, columns = [], [], [], [], []
+    errors, stds, normal_scales, scores, targets, columns = [], [], [], [], [], []
     with torch.inference_mode():
         for part in row_batches(len(values)):
             shown, seen, wanted = values[part], visible[part], cells[part]
@@ -276,13 +294,21 @@ def fit_spread(
             )
             errors.append(shown - filled)
             stds.append(std)
+            if gaussian is not None:  # the normal's own spread, in units of ``std``
+                normal_std, _ = gap_scores(seen | ~numeric_columns, gaussian.covariance, None)
+                normal_scales.append(normal_std / std.clamp(min=1e-12))
             for c, j in enumerate(network.categorical_columns.tolist()):
                 rows = wanted[:, j]
                 scores.append(logits[rows, c])  # (m, K)
                 targets.append(shown[rows, j].long() + network.starts[j])
                 columns.append(torch.full((int(rows.sum()),), j, device=values.device))
     spread.fit(
-        torch.cat(errors), torch.cat(stds), cells, weights, toward_normal=gaussian is not None
+        torch.cat(errors),
+        torch.cat(stds),
+        cells,
+        weights,
+        normal_scale=torch.cat(normal_scales) if normal_scales else None,
+        gaps=gaps,
     )
     if scores:
         spread.fit_temperatures(torch.cat(scores), torch.cat(targets), torch.cat(columns))

@@ -154,7 +154,8 @@ def train(
     if spread is not None:
         cells = values[rows], train_observed[rows], held_out[rows], positions[rows]
         weights = gap_odds(values, observed, ~network.categorical, rows)
-        fit_spread(network, *cells, spread, neighbours, gaussian, weights)
+        gaps = (~observed).sum(0)  # (F,) each column's gaps in the training rows
+        fit_spread(network, *cells, spread, neighbours, gaussian, weights, gaps)
         if gaussian is not None:
             spread.count_normal_rows(observed, rows_for_width(NORMAL_ROWS, values.shape[1]))
     if gaussian is not None:

@@ -289,13 +289,19 @@ def fit_spread(
         for part in row_batches(len(values)):
             shown, seen, wanted = values[part], visible[part], cells[part]
             numeric, logits = network(shown, seen, wanted)  # (B, F), (B, C, K)
-            filled, std, _ = centre_and_spread(
-                numeric, shown, seen, numeric_columns, neighbours, gaussian, positions[part]
+            filled, std, _, normal_std = centre_and_spread(
+                numeric,
+                shown,
+                seen,
+                numeric_columns,
+                neighbours,
+                gaussian,
+                positions[part],
+                with_normal=True,
             )
             errors.append(shown - filled)
             stds.append(std)
             if gaussian is not None:  # the normal's own spread, in units of ``std``
-                normal_std, _ = gap_scores(seen | ~numeric_columns, gaussian.covariance, None)
                 normal_scales.append(normal_std / std.clamp(min=1e-12))
             for c, j in enumerate(network.categorical_columns.tolist()):
                 rows = wanted[:, j]
@@ -324,9 +330,11 @@ def centre_and_spread(
     exclude=None,
     generator=None,
     n_draws=0,
+    with_normal=False,
 ):
     """The blended fills (B, F) of a batch's gaps, each numeric gap's spread (B, F) and its
-    draws' standard normal scores (D, B, F).
+    draws' standard normal scores (D, B, F); with ``with_normal``, also the spread before the
+    neighbours' part of it (B, F): the normal's own, or 1 without a normal.
 
     The spread is the normal's conditional standard deviation of the gap given the row's
     numeric cells (``gap_scores``; 1 without a normal), times the square root of how much
@@ -353,10 +361,11 @@ def centre_and_spread(
         std = gaps.float()
     else:
         std, scores = gap_scores(~gaps, gaussian.covariance, generator, n_draws)
+    normal_std = std
     if neighbours is not None:
         ratio = local / neighbours.typical_error().clamp(min=1e-12)  # (B, F)
         std = std * ratio.clamp(1 / LOCAL_RANGE, LOCAL_RANGE).sqrt()
-    return filled, std, scores
+    return (filled, std, scores, normal_std) if with_normal else (filled, std, scores)
 
 
 def draw(network, values, visible, n_draws, generator, spread, neighbours=None, gaussian=None):

@@ -35,6 +35,7 @@ from pandas.api.types import (
 NUMERIC_KINDS = ("float", "integer", "datetime")
 CATEGORICAL_KINDS = ("categorical", "boolean")
 MODELLED_KINDS = NUMERIC_KINDS + CATEGORICAL_KINDS
+PASSED_THROUGH_KINDS = ("empty", "identifier", "unsupported")  # columns kept as they are
 MAX_CATEGORIES = 1000
 IDENTIFIER_DISTINCT_SHARE = 0.9  # text columns this distinct (and with many values) are identifiers
 IDENTIFIER_MIN_DISTINCT = 50

@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
 
 from ..core import (
     MODELLED_KINDS,
+    PASSED_THROUGH_KINDS,
     categorical_positions,
     frame_column_kind,
     holds_real_numbers,
@@ -33,9 +34,6 @@ from ..core import (
     wants_frame,
 )
 from ._encoding import TableEncoder
-
-# the kinds of the columns that are passed through unchanged (frame_column_kind)
-PASSED_THROUGH = ("empty", "identifier", "unsupported")
 
 
 def is_nan_marker(value):
@@ -376,7 +374,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         if self.kinds_ is not None and (
             not isinstance(self.kinds_, list)
             or len(self.kinds_) != self.n_features_in_
-            or not set(self.kinds_) <= {*MODELLED_KINDS, *PASSED_THROUGH}
+            or not set(self.kinds_) <= {*MODELLED_KINDS, *PASSED_THROUGH_KINDS}
         ):
             raise ValueError(f"unknown column kinds {self.kinds_!r}")
         names = state.get("feature_names_in_")

@@ -13,7 +13,10 @@ Two parts (docs/benchmarks.md, "Draws"):
   n = 400, x1 hidden with probability 0.5 sigmoid(y - 1); per replicate, the slope of x1 from
   OLS on 10 draws pooled by Rubin's rules, on 10 draws of scikit-learn's
   ``IterativeImputer(sample_posterior=True)`` pooled the same way, from one filled table (the
-  best fills), and from the complete cases: how often each 95% interval covers 2.
+  best fills), and from the complete cases: how often each 95% interval covers 2. Two
+  references say what these replicates allow: 10 draws of the correctly specified model (a
+  Bayesian linear regression of x1 on y and x2, R mice's ``norm``) pooled the same way, and the
+  OLS interval on the whole table before x1 was hidden.
 
 Every run is appended to OUT.json as it ends, and runs already there are skipped, so an
 interrupted benchmark resumes; OUT.md gets the tables.
@@ -128,11 +131,34 @@ def ols_slope(table):
     return coefficients[1], covariance[1, 1]
 
 
+def linear_model_draws(gappy, n_draws, rng):
+    """Tables whose missing x1 are drawn from a Bayesian linear regression of x1 on y and x2
+    (flat prior; R mice's ``norm``): the regression's variance from its scaled inverse chi-squared
+    posterior, its coefficients given the variance, then each x1 given both. Under this
+    simulation that model is the true one, so it shows what proper imputation covers."""
+    missing = np.isnan(gappy[:, 1])
+    design = np.column_stack([np.ones(len(gappy)), gappy[:, 0], gappy[:, 2]])
+    known, target = design[~missing], gappy[~missing, 1]
+    inverse = np.linalg.inv(known.T @ known)
+    centre = inverse @ known.T @ target
+    residuals = target - known @ centre
+    dof = len(target) - design.shape[1]
+    tables = []
+    for _ in range(n_draws):
+        variance = residuals @ residuals / rng.chisquare(dof)
+        coefficients = rng.multivariate_normal(centre, variance * inverse)
+        table = gappy.copy()
+        noise = rng.normal(0.0, np.sqrt(variance), missing.sum())
+        table[missing, 1] = design[missing] @ coefficients + noise
+        tables.append(table)
+    return tables
+
+
 def run_inference(seed, n_draws, params):
     """Cover or miss the slope with pooled draws, one filled table, and complete cases."""
     from scipy import stats
 
-    _, gappy = simulate(seed)
+    table, gappy = simulate(seed)
     imputer = ours(params).set_params(random_state=seed)
     start = time.perf_counter()
     filled = imputer.fit_transform(gappy)
@@ -147,6 +173,13 @@ def run_inference(seed, n_draws, params):
     ]
     mice_pooled = pool(*zip(*mice_fits), n_obs=SIMULATION_ROWS, n_params=3)
     mice_low, mice_high = mice_pooled.confidence_interval(0.95)
+    model_fits = [
+        ols_slope(draw)
+        for draw in linear_model_draws(gappy, n_draws, np.random.default_rng([seed, 1]))
+    ]
+    model_pooled = pool(*zip(*model_fits), n_obs=SIMULATION_ROWS, n_params=3)
+    model_low, model_high = model_pooled.confidence_interval(0.95)
+    whole, whole_var = ols_slope(table)
     single, single_var = ols_slope(filled)
     complete = gappy[~np.isnan(gappy).any(axis=1)]
     case, case_var = ols_slope(complete)
@@ -159,6 +192,12 @@ def run_inference(seed, n_draws, params):
         "mice_estimate": mice_pooled.estimate,
         "mice_covers": bool(mice_low <= SLOPE <= mice_high),
         "mice_width": mice_high - mice_low,
+        "model_estimate": model_pooled.estimate,
+        "model_covers": bool(model_low <= SLOPE <= model_high),
+        "model_width": model_high - model_low,
+        "whole_estimate": float(whole),
+        "whole_covers": bool(abs(whole - SLOPE) <= critical * np.sqrt(whole_var)),
+        "whole_width": 2 * critical * float(np.sqrt(whole_var)),
         "single_estimate": float(single),
         "single_covers": bool(abs(single - SLOPE) <= critical * np.sqrt(single_var)),
         "single_width": 2 * critical * float(np.sqrt(single_var)),
@@ -225,6 +264,11 @@ def markdown(runs):
             ("mice", "Rubin's rules on IterativeImputer(sample_posterior=True), one fit per draw"),
             ("single", "one filled table"),
             ("complete", "complete cases"),
+            (
+                "model",
+                "reference: Rubin's rules on draws of the true model (Bayesian linear)",
+            ),
+            ("whole", "reference: the whole table before x1 was hidden"),
         ):
             if f"{name}_covers" not in inference:
                 continue
@@ -253,6 +297,12 @@ def main():
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--draws", type=int, default=None, help="20 for tables, 10 for inference")
     parser.add_argument("--replicates", type=int, default=100)
+    parser.add_argument(
+        "--first-replicate",
+        type=int,
+        default=0,
+        help="seed of the first replicate (to split replicates between processes)",
+    )
     parser.add_argument("--max-rows", type=int, default=2000)
     parser.add_argument(
         "--miceforest-python",
@@ -310,7 +360,7 @@ def main():
                         )
     else:
         n_draws = args.draws or 10
-        for seed in range(args.replicates):
+        for seed in range(args.first_replicate, args.first_replicate + args.replicates):
             key = ("inference", seed, n_draws)
             if key not in done:
                 run = run_inference(seed, n_draws, params)

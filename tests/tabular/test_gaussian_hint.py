@@ -151,6 +151,26 @@ def test_the_shares_are_the_best_blend_within_the_triangle():
     np.testing.assert_allclose([a[0], b[0]], [0.3, 0.6], atol=0.05)  # inside: found as is
 
 
+def test_a_column_with_few_cells_leans_towards_the_whole_tables_blend_whatever_the_units():
+    rng = np.random.default_rng(0)
+    first, second = torch.tensor(rng.normal(size=(2, 2000, 3)))
+    noise = 0.1 * torch.tensor(rng.normal(size=(2000, 3)))
+    error = first + noise  # columns 1 and 2: all first
+    error[:, 0] = second[:, 0] + noise[:, 0]  # column 0: all second; together about half each
+    cells = torch.ones(2000, 3, dtype=torch.bool)
+    cells[20:, 2] = False  # column 2: 20 cells
+    alone = best_mix(error, first, second, cells)
+    joined = best_mix(error, first, second, cells, prior_cells=50)
+    np.testing.assert_allclose([alone[0][2], alone[1][2]], [1.0, 0.0], atol=0.05)
+    assert 0.55 < joined[0][2] < 0.75 and 0.25 < joined[1][2] < 0.45  # 20 own cells, 50 pooled
+    for j, own in ((0, [0.0, 1.0]), (1, [1.0, 0.0])):  # thousands of cells keep their own blend
+        np.testing.assert_allclose([joined[0][j], joined[1][j]], own, atol=0.05)
+    loud = torch.tensor([1000.0, 1.0, 1.0])  # column 0 in other units counts no more
+    rescaled = best_mix(error * loud, first * loud, second * loud, cells, prior_cells=50)
+    torch.testing.assert_close(rescaled, joined, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(best_mix(error, first, second, cells, 0.0), alone)
+
+
 def test_categorical_columns_neither_shape_the_normal_nor_are_conditioned_on():
     hint = GaussianHint(numeric=torch.tensor([True, False, True]))
     rng = np.random.default_rng(0)

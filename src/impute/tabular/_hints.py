@@ -17,7 +17,8 @@ learns slowly from a few hundred rows. So two components are fitted beside the t
 ``blend`` mixes them into the network's fills in a share per column, each share at least 0 and
 the two adding up to at most 1, fitted by least squares on the held-out cells (``fit_shares``),
 so a column takes the network, the neighbours, the linear fill or a mix, whichever the held-out
-cells favour. Categorical fills come from the network alone.
+cells favour; a column with few held-out cells leans towards the mix of the whole table.
+Categorical fills come from the network alone.
 
 Shapes: B rows, F columns, R kept rows, M candidate neighbours.
 """
@@ -36,6 +37,8 @@ ERROR_PASSES = 16
 # training rows the normal distribution is fitted to: EM solves one system per row
 NORMAL_ROWS = 4096
 PREDICT_BATCH_ROWS = 1024  # rows per network pass without gradients
+# own held-out cells that the whole table's blend is worth in each column's (docs/experiments.md)
+SHARE_PRIOR_CELLS = 50
 
 
 def row_batches(n_rows):
@@ -290,20 +293,40 @@ def _corrections_used(neighbours, values, visible, exclude):
     return correction  # (B, F)
 
 
-def best_mix(error, first, second):
+def best_mix(error, first, second, cells=None, prior_cells=0.0):
     """Shares ``(a, b)`` per column, each (F,), that minimise ``|error - a * first - b * second|²``
-    over the rows, with ``a, b >= 0`` and ``a + b <= 1``; all three are (N, F).
+    over the ``cells`` (N, F; every cell when None), with ``a, b >= 0`` and ``a + b <= 1``; all
+    three are (N, F).
+
+    With ``prior_cells``, each column also pays for straying from the mix that suits all columns
+    together, as much as that many of its own cells would (its sums of squares and products per
+    cell, centred on that mix), so a column with a few dozen cells leans towards the whole
+    table's mix and one with thousands keeps its own. All columns' mix weighs each column's
+    cells by the inverse of its mean squared error, so that no column counts for its units.
+    """
+    if cells is not None:
+        error, first, second = error * cells, first * cells, second * cells
+    products = (first * first, second * second, first * second, error * first, error * second)
+    sums = torch.stack([product.sum(0) for product in products])  # (5, F): g11, g22, g12, r1, r2
+    if prior_cells:
+        counts = (error.new_ones(error.shape) if cells is None else cells).sum(0).clamp(min=1)
+        loudness = (error.square().sum(0) / counts).clamp(min=1e-12)  # (F,)
+        a0, b0 = _best_shares(*(sums / loudness).sum(1, keepdim=True))  # (1,) each
+        g11, g22, g12, r1, r2 = sums
+        pull = prior_cells / counts  # (F,)
+        r1, r2 = r1 + pull * (g11 * a0 + g12 * b0), r2 + pull * (g12 * a0 + g22 * b0)
+        sums = torch.stack([g11 * (1 + pull), g22 * (1 + pull), g12 * (1 + pull), r1, r2])
+    return _best_shares(*sums)
+
+
+def _best_shares(g11, g22, g12, r1, r2):
+    """The shares ``(a, b)`` in the triangle ``a, b >= 0``, ``a + b <= 1`` that minimise
+    ``a² g11 + 2 a b g12 + b² g22 - 2 (a r1 + b r2)``, per column (each argument (F,)).
 
     The optimum of this small quadratic lies on one of the triangle's parts: its inside (the
     unconstrained solution), an edge, or a corner. Every candidate is scored and the best
     feasible one kept, exactly and for all columns at once.
     """
-    g11, g22, g12 = (
-        (first * first).sum(0),
-        (second * second).sum(0),
-        (first * second).sum(0),
-    )  # (F,)
-    r1, r2 = (error * first).sum(0), (error * second).sum(0)  # (F,)
     tiny = 1e-12
     determinant = g11 * g22 - g12 * g12
     along = g11 - 2 * g12 + g22  # |first - second|² per column
@@ -334,7 +357,9 @@ def best_mix(error, first, second):
 def fit_shares(network, values, visible, cells, positions, neighbours=None, gaussian=None):
     """Set each numeric column's share of the neighbours' correction and of the conditional
     mean: the blend that best fills the held-out ``cells`` (N, F) from ``visible`` (N, F), by
-    least squares (``best_mix``).
+    least squares (``best_mix``), each column held towards the mix that suits all columns as
+    firmly as ``SHARE_PRIOR_CELLS`` of its own cells would (a few dozen held-out cells fit two
+    shares loosely).
 
     The network and the two hints fill the same cells from different evidence (the row's other
     columns, rows like it, linear relations between the columns), so their errors partly
@@ -356,7 +381,7 @@ def fit_shares(network, values, visible, cells, positions, neighbours=None, gaus
         if gaussian is not None:
             to_gaussian = gaussian(values, visible) - fills  # solved in chunks of its own size
     scored = (cells & ~network.categorical).float()  # categorical fills are never blended
-    shares = best_mix((values - fills) * scored, to_neighbours * scored, to_gaussian * scored)
+    shares = best_mix(values - fills, to_neighbours, to_gaussian, scored, SHARE_PRIOR_CELLS)
     for hint, share in zip((neighbours, gaussian), shares):
         if hint is not None:
             hint.share.copy_(share)

@@ -165,20 +165,26 @@ DATA = Path(__file__).parent / "data"
 @pytest.mark.parametrize("name", ["table", "series"])
 def test_a_model_file_written_before_the_subpackages_loads_and_fills_the_same_cells(name):
     imputer = load_model(DATA / f"{name}.impute").set_output(transform="pandas")
-    filled = imputer.transform(pd.read_csv(DATA / f"{name}.csv"))
-    pd.testing.assert_frame_equal(
-        filled, pd.read_csv(DATA / f"{name}.filled.csv"), check_exact=True
-    )
+    gappy = pd.read_csv(DATA / f"{name}.csv")
+    assert_fills_the_same(imputer.transform(gappy), pd.read_csv(DATA / f"{name}.filled.csv"), gappy)
 
 
 @pytest.mark.parametrize("name", ["table", "series"])
 def test_writing_a_loaded_model_again_gives_a_file_that_fills_the_same(name, tmp_path):
     save_model(load_model(DATA / f"{name}.impute"), tmp_path / "again.impute")
     imputer = load_model(tmp_path / "again.impute").set_output(transform="pandas")
-    filled = imputer.transform(pd.read_csv(DATA / f"{name}.csv"))
+    gappy = pd.read_csv(DATA / f"{name}.csv")
+    assert_fills_the_same(imputer.transform(gappy), pd.read_csv(DATA / f"{name}.filled.csv"), gappy)
+
+
+def assert_fills_the_same(filled, expected, gappy):
+    """Observed cells exactly as read; fills as written, up to float32 rounding: the files were
+    filled on another CPU, whose kernels may sum in another order."""
+    observed = gappy.notna()
     pd.testing.assert_frame_equal(
-        filled, pd.read_csv(DATA / f"{name}.filled.csv"), check_exact=True
+        filled.where(observed), expected.where(observed), check_exact=True
     )
+    pd.testing.assert_frame_equal(filled, expected, check_exact=False, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("depth", [65, 200_000])

@@ -297,7 +297,6 @@ def fit_spread(
                 neighbours,
                 gaussian,
                 positions[part],
-                with_normal=True,
             )
             errors.append(shown - filled)
             stds.append(std)
@@ -330,11 +329,10 @@ def centre_and_spread(
     exclude=None,
     generator=None,
     n_draws=0,
-    with_normal=False,
 ):
-    """The blended fills (B, F) of a batch's gaps, each numeric gap's spread (B, F) and its
-    draws' standard normal scores (D, B, F); with ``with_normal``, also the spread before the
-    neighbours' part of it (B, F): the normal's own, or 1 without a normal.
+    """The blended fills (B, F) of a batch's gaps, each numeric gap's spread (B, F), its draws'
+    standard normal scores (D, B, F), and the spread before the neighbours' part of it (B, F):
+    the normal's own, or 1 without a normal.
 
     The spread is the normal's conditional standard deviation of the gap given the row's
     numeric cells (``gap_scores``; 1 without a normal), times the square root of how much
@@ -365,7 +363,7 @@ def centre_and_spread(
     if neighbours is not None:
         ratio = local / neighbours.typical_error().clamp(min=1e-12)  # (B, F)
         std = std * ratio.clamp(1 / LOCAL_RANGE, LOCAL_RANGE).sqrt()
-    return (filled, std, scores, normal_std) if with_normal else (filled, std, scores)
+    return filled, std, scores, normal_std
 
 
 def draw(network, values, visible, n_draws, generator, spread, neighbours=None, gaussian=None):
@@ -386,7 +384,7 @@ def draw(network, values, visible, n_draws, generator, spread, neighbours=None, 
         for part in row_batches(len(values)):
             shown, seen = values[part], visible[part]
             numeric, _ = network(shown, seen, ~seen & numeric_columns)
-            filled, std, scores = centre_and_spread(
+            filled, std, scores, _ = centre_and_spread(
                 numeric,
                 shown,
                 seen,
@@ -455,7 +453,7 @@ def bounds(network, values, visible, level, spread, neighbours=None, gaussian=No
         for part in row_batches(len(values)):
             shown, seen = values[part], visible[part]
             numeric, _ = network(shown, seen, ~seen & numeric_columns)
-            filled, std, _ = centre_and_spread(
+            filled, std, *_ = centre_and_spread(
                 numeric, shown, seen, numeric_columns, neighbours, gaussian
             )
             below, above = spread.bounds(std, level)

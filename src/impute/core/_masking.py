@@ -30,9 +30,9 @@ def draw_mask(observed, missing_patterns, rate, generator):
     ----------
     observed : BoolTensor of shape (B, F)
         Cells that may be hidden.
-    missing_patterns : BoolTensor of shape (N, F)
-        Real missingness of the training rows, from which rows borrow a pattern. Borrowing is
-        skipped when no training cell is missing.
+    missing_patterns : BoolTensor of shape (N, F) or None
+        Real missingness of the training rows, from which rows borrow a pattern; None when no
+        training cell is missing, and then nothing is borrowed.
     rate : float
         Mean fraction of observed cells to hide.
     generator : torch.Generator
@@ -47,18 +47,26 @@ def draw_mask(observed, missing_patterns, rate, generator):
     device = observed.device
     row_rate = rate * (0.5 + torch.rand(n_rows, 1, device=device, generator=generator))  # (B, 1)
     hidden = torch.rand(n_rows, n_features, device=device, generator=generator) < row_rate
-    if missing_patterns.any():
+    if missing_patterns is not None:
         donors = torch.randint(len(missing_patterns), (n_rows,), device=device, generator=generator)
         borrows = torch.rand(n_rows, 1, device=device, generator=generator) < BORROW_PROBABILITY
         hidden |= missing_patterns[donors] & borrows  # (B, F)
     return hidden & observed
 
 
+def borrowable(missing_patterns):
+    """``missing_patterns`` (N, F) if any training cell is missing, else None: what
+    ``draw_mask`` takes."""
+    return missing_patterns if bool(missing_patterns.any()) else None
+
+
 class DynamicMask:
     """A fresh mask for every batch."""
 
     def __init__(self, missing_patterns, rate, generator):
-        self.missing_patterns = missing_patterns
+        # checked once here, not per batch: a pass over every training cell costs more than a
+        # step on a large table
+        self.missing_patterns = borrowable(missing_patterns)
         self.rate = rate
         self.generator = generator
 
@@ -72,7 +80,7 @@ class StaticMask:
     """One mask per training row, drawn once and reused every epoch."""
 
     def __init__(self, observed, missing_patterns, rate, generator):
-        self.hidden = draw_mask(observed, missing_patterns, rate, generator)  # (N, F)
+        self.hidden = draw_mask(observed, borrowable(missing_patterns), rate, generator)  # (N, F)
 
     def __call__(self, rows, observed):
         """Hidden cells for the training rows ``rows`` (LongTensor (B,)); ``observed`` is

@@ -128,12 +128,12 @@ def train(
     def batches():
         for _ in range(config.steps_per_epoch):
             batch = next(stream)  # (B,)
-            batch_observed = train_observed[batch]  # (B, F)
+            batch_values, batch_observed = values[batch], train_observed[batch]  # (B, F) each
             hidden = mask(batch, batch_observed)  # (B, F)
             # only the hidden cells are scored
-            outputs = network(values[batch], batch_observed & ~hidden, hidden)
+            outputs = network(batch_values, batch_observed & ~hidden, hidden)
             yield (
-                masked_mean(network.cell_loss(outputs, values[batch]) * weights, hidden),
+                masked_mean(network.cell_loss(outputs, batch_values) * weights, hidden),
                 len(batch),
             )
 

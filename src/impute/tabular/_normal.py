@@ -74,6 +74,15 @@ def _gap_blocks(visible, precision):
         yield rows, columns, used, torch.linalg.cholesky(block)  # (B, K, K)
 
 
+def _block_inverse(factor):
+    """P_mm⁻¹ (B, K, K) from its blocks' Cholesky factors L (B, K, K): L⁻¹ by one batched
+    triangular solve, then L⁻ᵀ L⁻¹ by one batched product, which takes about half the time of
+    ``torch.cholesky_inverse`` on a batch of small blocks."""
+    identity = torch.eye(factor.shape[-1], dtype=factor.dtype, device=factor.device)
+    lower_inverse = torch.linalg.solve_triangular(factor, identity, upper=False)  # (B, K, K)
+    return lower_inverse.mT @ lower_inverse  # (B, K, K)
+
+
 def conditional(values, visible, mean, covariance, with_spread=False):
     """Conditional mean of every cell given the ``visible`` cells of its row.
 
@@ -108,7 +117,7 @@ def conditional(values, visible, mean, covariance, with_spread=False):
     centred = ((x - mean) * visible).nan_to_num()  # (N, F), 0 on the hidden cells
     pull = centred @ precision  # (N, F): P_{:, o} (x - μ)_o
     filled = torch.where(visible, x, mean)  # (N, F)
-    spread = torch.zeros_like(precision)  # (F, F)
+    spread = precision.new_zeros(precision.shape)  # (F, F), row-major
     for rows, columns, used, factor in _gap_blocks(visible, precision):
         right = pull[rows[:, None], columns] * used  # (B, K)
         solved = torch.cholesky_solve(right[..., None], factor).squeeze(-1)  # (B, K)
@@ -116,9 +125,9 @@ def conditional(values, visible, mean, covariance, with_spread=False):
         filled[rows[:, None], columns] = torch.where(used, estimate, filled[rows[:, None], columns])
         if with_spread:
             both = used[:, :, None] & used[:, None, :]  # (B, K, K)
-            inverse = torch.cholesky_inverse(factor) * both  # (B, K, K): P_mm⁻¹, 0 on padding
-            cells = (columns[:, :, None].expand_as(inverse), columns[:, None, :].expand_as(inverse))
-            spread.index_put_(cells, inverse, accumulate=True)  # (F, F)
+            inverse = _block_inverse(factor) * both  # (B, K, K): P_mm⁻¹, 0 on padding
+            cells = (columns[:, :, None] * len(spread) + columns[:, None, :]).flatten()  # (B K K,)
+            spread.view(-1).index_add_(0, cells, inverse.flatten())  # (F, F)
     filled = filled.to(values.dtype)
     return (filled, spread) if with_spread else filled
 
@@ -153,7 +162,7 @@ def gap_scores(visible, covariance, generator, n_draws=0):
     std = torch.zeros(n, f, dtype=precision.dtype, device=visible.device)
     scores = torch.zeros(n_draws, n, f, dtype=precision.dtype, device=visible.device)
     for rows, columns, used, factor in _gap_blocks(visible, precision):
-        variance = torch.cholesky_inverse(factor).diagonal(dim1=-2, dim2=-1)  # (B, K)
+        variance = _block_inverse(factor).diagonal(dim1=-2, dim2=-1)  # (B, K)
         deviation = variance.sqrt() * used  # (B, K)
         std[rows[:, None], columns] = torch.where(used, deviation, std[rows[:, None], columns])
         if n_draws:

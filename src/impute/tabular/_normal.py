@@ -74,13 +74,12 @@ def _gap_blocks(visible, precision):
         yield rows, columns, used, torch.linalg.cholesky(block)  # (B, K, K)
 
 
-def _block_inverse(factor):
-    """P_mm⁻¹ (B, K, K) from its blocks' Cholesky factors L (B, K, K): L⁻¹ by one batched
-    triangular solve, then L⁻ᵀ L⁻¹ by one batched product, which takes about half the time of
+def _lower_inverse(factor):
+    """L⁻¹ (B, K, K) of a batch of blocks' Cholesky factors L (B, K, K), by one batched
+    triangular solve: P_mm⁻¹ = L⁻ᵀ L⁻¹, which takes about half the time of
     ``torch.cholesky_inverse`` on a batch of small blocks."""
     identity = torch.eye(factor.shape[-1], dtype=factor.dtype, device=factor.device)
-    lower_inverse = torch.linalg.solve_triangular(factor, identity, upper=False)  # (B, K, K)
-    return lower_inverse.mT @ lower_inverse  # (B, K, K)
+    return torch.linalg.solve_triangular(factor, identity, upper=False)  # (B, K, K)
 
 
 def conditional(values, visible, mean, covariance, with_spread=False):
@@ -125,7 +124,8 @@ def conditional(values, visible, mean, covariance, with_spread=False):
         filled[rows[:, None], columns] = torch.where(used, estimate, filled[rows[:, None], columns])
         if with_spread:
             both = used[:, :, None] & used[:, None, :]  # (B, K, K)
-            inverse = _block_inverse(factor) * both  # (B, K, K): P_mm⁻¹, 0 on padding
+            lower_inverse = _lower_inverse(factor)  # (B, K, K)
+            inverse = (lower_inverse.mT @ lower_inverse) * both  # (B, K, K): P_mm⁻¹, 0 on padding
             cells = (columns[:, :, None] * len(spread) + columns[:, None, :]).flatten()  # (B K K,)
             spread.view(-1).index_add_(0, cells, inverse.flatten())  # (F, F)
     filled = filled.to(values.dtype)
@@ -162,7 +162,8 @@ def gap_scores(visible, covariance, generator, n_draws=0):
     std = torch.zeros(n, f, dtype=precision.dtype, device=visible.device)
     scores = torch.zeros(n_draws, n, f, dtype=precision.dtype, device=visible.device)
     for rows, columns, used, factor in _gap_blocks(visible, precision):
-        variance = _block_inverse(factor).diagonal(dim1=-2, dim2=-1)  # (B, K)
+        # (B, K): the diagonal of P_mm⁻¹ = L⁻ᵀ L⁻¹, the squares of L⁻¹'s columns summed
+        variance = _lower_inverse(factor).square().sum(-2)
         deviation = variance.sqrt() * used  # (B, K)
         std[rows[:, None], columns] = torch.where(used, deviation, std[rows[:, None], columns])
         if n_draws:

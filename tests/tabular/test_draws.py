@@ -12,6 +12,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from impute import TransformerImputer, load_model, save_model
+from impute.evaluation import draw_interval
+from impute.tabular._encoding import nearest_value, value_support
 from impute.tabular._spread import PredictiveSpread, gap_odds, weighted_quantile
 from tests.support import fast_transformer, hide, structured_table
 
@@ -289,3 +291,71 @@ def test_few_held_out_cells_are_drawn_towards_the_normals_own_spread():
     spread.fit(errors, torch.ones(30, 1), cells, normal_scale=torch.full((30, 1), 2.0))
     upper = float(spread.bounds(torch.ones(1, 1), 0.9)[1])
     assert 2.6 < upper < 3.6  # near 2 x 1.645, far from the errors' own 1.645
+
+
+def rating_table(n_rows=800, seed=0):
+    """A rating from 1 to 6 (stored as floats, as a CSV reads it), driven by two continuous
+    columns, with 30% of every column hidden: the complete table, the gappy one, its gaps."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=n_rows)
+    rating = np.clip(np.round(3.5 + 1.2 * a + 0.6 * rng.normal(size=n_rows)), 1, 6)
+    X = np.column_stack([rating, a + 0.3 * rng.normal(size=n_rows), rng.normal(size=n_rows)])
+    gappy, hidden = hide(X, 0.3, seed=seed + 1)
+    return X, gappy, hidden
+
+
+def test_a_column_of_few_values_is_drawn_and_bounded_on_them(tmp_path):
+    _, gappy, hidden = rating_table()
+    imputer = fast_transformer().fit(gappy)
+    gaps = hidden[:, 0]
+    draws = imputer.sample(gappy, n_draws=5, random_state=0)
+    lower, upper = imputer.interval(gappy)
+    for table in (*draws, lower, upper):
+        assert set(np.unique(table[gaps, 0])) <= {1.0, 2.0, 3.0, 4.0, 5.0, 6.0}
+    assert len(np.unique(np.concatenate([d[gaps, 0] for d in draws]))) >= 4
+    # a continuous column is drawn as predicted: on its observed values only where clipped to
+    # its range
+    seen = np.unique(gappy[~hidden[:, 1], 1])
+    assert np.isin(draws[0][hidden[:, 1], 1], seen).mean() < 0.05
+    # the point fills are predictive means, not held to the scale
+    filled = imputer.transform(gappy)
+    assert (filled[gaps, 0] != np.round(filled[gaps, 0])).mean() > 0.9
+    save_model(imputer, tmp_path / "model.impute")
+    loaded = load_model(tmp_path / "model.impute")
+    for a, b in zip(draws, loaded.sample(gappy, n_draws=5, random_state=0)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_with_extrapolate_a_column_of_few_values_is_drawn_as_predicted():
+    _, gappy, hidden = rating_table()
+    imputer = fast_transformer(extrapolate=True).fit(gappy)
+    drawn = imputer.sample(gappy, n_draws=1, random_state=0)[0][hidden[:, 0], 0]
+    assert (drawn != np.round(drawn)).mean() > 0.9
+
+
+def test_draws_of_a_rating_cover_the_hidden_answers_about_as_often_as_they_say():
+    X, gappy, hidden = rating_table(seed=3)
+    imputer = TransformerImputer(random_state=0).fit(gappy)
+    draws = np.stack(imputer.sample(gappy, n_draws=20, random_state=0))
+    lower, upper = draw_interval(draws[:, hidden[:, 0], 0], level=0.9)
+    truth = X[hidden[:, 0], 0]
+    assert 0.87 <= ((lower <= truth) & (truth <= upper)).mean() <= 0.97
+
+
+def test_the_support_is_kept_only_for_columns_of_few_repeated_values():
+    rng = np.random.default_rng(0)
+    assert value_support(rng.normal(size=2000)) is None  # continuous
+    assert value_support(np.arange(100.0)) is None  # whole numbers, but each seen once
+    support = value_support(np.array([2.0, 1.0, np.nan, 2.0, 1.0, 2.0, 1.0, 1.0, 2.0, 2.0, 1.0]))
+    np.testing.assert_array_equal(support, [1.0, 2.0])
+    many = np.repeat(np.arange(2000.0), 10)  # repeated, but more values than a support holds
+    assert value_support(many) is None
+
+
+def test_numbers_move_to_the_nearest_value_of_the_support():
+    support = np.array([1.0, 2.0, 4.0])
+    numbers = np.array([-3.0, 1.4, 1.5, 1.6, 3.1, 9.0, np.nan])
+    np.testing.assert_array_equal(
+        nearest_value(numbers, support), [1.0, 1.0, 1.0, 2.0, 4.0, 4.0, np.nan]
+    )
+    np.testing.assert_array_equal(nearest_value(numbers[:2], np.array([5.0])), [5.0, 5.0])

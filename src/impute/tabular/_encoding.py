@@ -5,7 +5,10 @@ datetimes as seconds), a category code for categorical ones (text, pandas ``cate
 booleans). ``TableEncoder`` learns the scaling and the categories from the observed cells in
 ``fit`` and turns predictions back into values of each column's own kind: integers rounded,
 datetimes as datetimes, categories as the original labels, numbers within the range seen in
-training unless extrapolation is allowed.
+training unless extrapolation is allowed. A numeric column that takes few distinct values (whole
+numbers, a rating scale, flags, a measurement recorded to a fixed precision) keeps them as its
+*support*: draws and interval bounds are held to it, so that a column of answers 1 to 6 is drawn
+as answers 1 to 6 (point fills, the predictive mean, are not).
 
 Which columns are modelled, and as what, is ``impute.core``'s column-kind authority's to say.
 """
@@ -24,6 +27,10 @@ from ..core import MODELLED_KINDS, NANOSECONDS, NUMERIC_KINDS, arrow_resolution,
 
 SCALINGS = ("robust", "quantile", "none")
 MIN_IQR_SHARE_OF_STD = 0.1
+MAX_SUPPORT = 1024  # at most this many distinct observed values make a column's support
+MIN_REPEATS = 5  # observed cells per distinct value, on average, for a column to have one
+SUPPORT_KINDS = ("float", "integer")
+SUPPORT_PROBE = 20_000  # first cells that tell a column of many values from one of few
 
 
 class NumericScaler:
@@ -180,6 +187,10 @@ class TableEncoder:
             or [np.empty((len(columns[0]), 0))]
         )
         self.scaler_ = NumericScaler(self.scaling, self.random_state).fit(numbers)
+        self.supports_ = [None] * len(self.kinds)
+        for position, j in enumerate(self.numeric):
+            if self.kinds[j] in SUPPORT_KINDS:
+                self.supports_[j] = value_support(numbers[:, position])
         return self
 
     def transform(self, columns):
@@ -205,17 +216,27 @@ class TableEncoder:
                 visible[:, j] = codes >= 0
         return values, visible
 
-    def inverse_transform(self, predicted, like, extrapolate=False, as_floats=False):
+    def inverse_transform(
+        self, predicted, like, extrapolate=False, as_floats=False, on_support=False
+    ):
         """Predictions (N, F) in model space as Series of each column's kind and dtype.
 
         ``like`` are the input columns: their dtype, index and time zone are kept, so integer
         columns are filled with rounded numbers. With ``as_floats``, columns of a numeric dtype
-        are filled with the numbers as predicted, as float64, for an array of floats.
+        are filled with the numbers as predicted, as float64, for an array of floats. With
+        ``on_support`` (draws and interval bounds), the numbers of a column with a support are
+        moved to the nearest of its values, unless ``extrapolate``.
         """
         decoded = list(like)
         numeric = self.numeric
         if numeric:
             numbers = self.scaler_.inverse_transform(predicted[:, numeric], extrapolate)
+            if on_support and not extrapolate:
+                for position, j in enumerate(numeric):
+                    if self.supports_[j] is not None:
+                        numbers[:, position] = nearest_value(
+                            numbers[:, position], self.supports_[j]
+                        )
             for position, j in enumerate(numeric):
                 if as_floats and is_numeric_dtype(like[j].dtype):
                     decoded[j] = pd.Series(numbers[:, position], index=like[j].index)
@@ -253,6 +274,8 @@ class TableEncoder:
             "categories": [None if c is None else [_plain(v) for v in c] for c in self.categories_],
             "timezones": self.timezones_,
             "decimal_places": self.decimal_places_,
+            "support_sizes": np.array([0 if v is None else len(v) for v in self.supports_]),
+            "support_values": np.concatenate([v for v in self.supports_ if v is not None] or [[]]),
             **{f"scaler.{key}": value for key, value in self.scaler_.to_state().items()},
         }
 
@@ -264,13 +287,21 @@ class TableEncoder:
         # older files: none
         encoder.decimal_places_ = list(state.get("decimal_places", [None] * len(encoder.kinds)))
         columns = len(encoder.kinds)
+        # older files: no supports (draws as predicted)
+        sizes = np.asarray(state.get("support_sizes", np.zeros(columns)), dtype=np.int64)
+        values = np.asarray(state.get("support_values", []), dtype=np.float64)
         if not (
             isinstance(encoder.kinds, list)
             and set(encoder.kinds) <= set(MODELLED_KINDS)
             and len(encoder.categories_) == len(encoder.timezones_) == columns
             and len(encoder.decimal_places_) == columns
+            and sizes.shape == (columns,)
+            and (sizes >= 0).all()
+            and sizes.sum() == len(values)
         ):
             raise ValueError("the column encoding is damaged")
+        parts = np.split(values, np.cumsum(sizes)[:-1]) if columns else []
+        encoder.supports_ = [part if len(part) else None for part in parts]
         encoder.scaler_ = NumericScaler.from_state(
             {
                 key.removeprefix("scaler."): value
@@ -279,6 +310,30 @@ class TableEncoder:
             }
         )
         return encoder
+
+
+def value_support(numbers):
+    """The distinct observed values of a numeric column (N,), sorted, when it takes few of them:
+    at most ``MAX_SUPPORT``, each seen ``MIN_REPEATS`` times on average; else None."""
+    # a column with few values has few in any part of it: on a tall table a continuous one is
+    # told from its first cells without sorting them all
+    head = numbers[:SUPPORT_PROBE]
+    if len(np.unique(head[~np.isnan(head)])) > MAX_SUPPORT:
+        return None
+    seen = numbers[~np.isnan(numbers)]
+    distinct = np.unique(seen)
+    if not len(distinct) or len(distinct) > MAX_SUPPORT or len(seen) < MIN_REPEATS * len(distinct):
+        return None
+    return distinct
+
+
+def nearest_value(numbers, support):
+    """Each number (N,) moved to the nearest value of ``support`` (sorted, not empty), the lower
+    one on a tie; NaN stays NaN."""
+    index = np.clip(np.searchsorted(support, numbers), 1, max(1, len(support) - 1))
+    low, high = support[index - 1], support[np.minimum(index, len(support) - 1)]
+    nearest = np.where(numbers - low <= high - numbers, low, high)
+    return np.where(np.isnan(numbers), numbers, nearest)
 
 
 def numbers_like(numbers, kind, like):

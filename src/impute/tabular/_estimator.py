@@ -399,7 +399,9 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
             ``n_draws`` tables of the type, shape, columns and dtypes ``transform`` returns;
             observed cells are identical in every draw, integer, boolean and datetime columns
             keep their kinds (in a DataFrame), and filled numbers stay within each column's
-            observed range unless ``extrapolate``.
+            observed range unless ``extrapolate``. A numeric column whose observed cells take
+            few distinct values (at most 1,024, each seen 5 times on average: a rating scale,
+            counts, flags, a fixed precision) is drawn on those values, unless ``extrapolate``.
 
         Examples
         --------
@@ -442,7 +444,8 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         lower, upper : ndarray or DataFrame of shape (n_samples, n_features_out)
             Two tables laid out as ``transform``'s: observed cells hold their value in both (a
             known value is its own interval), filled numeric cells the bounds, and filled
-            categorical cells stay missing (categories have no order to bound).
+            categorical cells stay missing (categories have no order to bound). A column drawn
+            on its few observed values (see ``sample``) has bounds among them too.
 
         Examples
         --------
@@ -478,7 +481,9 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
             )
         drawn = drawn.cpu().numpy().astype(np.float64)
         return [
-            self.encoder_.inverse_transform(one, columns, self.extrapolate, as_floats)
+            self.encoder_.inverse_transform(
+                one, columns, self.extrapolate, as_floats, on_support=True
+            )
             for one in drawn
         ]
 
@@ -497,7 +502,11 @@ class TransformerImputer(NetworkImputerMixin, BaseImputer):
         decoded = []
         for side in sides:
             side = self.encoder_.inverse_transform(
-                side.cpu().numpy().astype(np.float64), columns, self.extrapolate, as_floats
+                side.cpu().numpy().astype(np.float64),
+                columns,
+                self.extrapolate,
+                as_floats,
+                on_support=True,
             )
             decoded.append(
                 [

@@ -1,11 +1,12 @@
-"""Training the time-series network keeps the running average of the weights at its best epoch."""
+"""Training the time-series network: only hidden cells are finished; the running average of the
+weights kept at its best epoch."""
 
 import numpy as np
 import pytest
 import torch
 from support import coupled_series
 
-from impute.core import NetworkConfig
+from impute.core import NetworkConfig, masked_mean
 from impute.series._network import SeriesTransformer
 from impute.series._training import (
     SeriesTrainingConfig,
@@ -14,6 +15,37 @@ from impute.series._training import (
     validation_mae,
 )
 from impute.series._windows import SeriesData
+
+
+def test_a_series_step_on_the_hidden_cells_alone_matches_the_full_pass():
+    """Finishing only the hidden cells in the last block changes neither loss nor gradients, and
+    the cells not wanted come back as their interpolation: their value where visible."""
+    generator = torch.Generator().manual_seed(0)
+    values = torch.randn(3, 20, 4, generator=generator)  # (B, L, F)
+    hidden = torch.rand(3, 20, 4, generator=generator) < 0.25
+    positions = torch.arange(20.0).expand(3, 20)
+    present = torch.ones(3, 20, dtype=torch.bool)
+    present[2, 15:] = False  # a short series: padding after it
+    hidden &= present[..., None]
+    torch.manual_seed(0)
+    model = SeriesTransformer(NetworkConfig(n_features=4, d_model=16, n_heads=2, n_layers=2))
+    with torch.no_grad():
+        model.head_weight.normal_()  # initialised at zero: a read-out that says something
+    losses, gradients, outputs = [], [], []
+    for wanted in (None, hidden):
+        model.zero_grad()
+        predicted = model(values, ~hidden & present[..., None], positions, present, wanted)
+        loss = masked_mean(model.cell_loss(predicted, values), hidden)
+        loss.backward()
+        losses.append(loss.item())
+        gradients.append([p.grad.clone() for p in model.parameters()])
+        outputs.append(predicted.detach())
+    assert losses[1] == pytest.approx(losses[0], rel=1e-6)
+    for full, pruned in zip(*gradients):
+        torch.testing.assert_close(pruned, full, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(outputs[1][hidden], outputs[0][hidden])
+    shown = ~hidden & present[..., None]
+    assert torch.equal(outputs[1][shown], values[shown])
 
 
 def test_trained_series_model_holds_the_averaged_weights_that_scored_best():

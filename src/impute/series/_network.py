@@ -25,7 +25,7 @@ attention over time never reads them and they are never scored.
 The loss is the absolute error on the hidden cells, as in SAITS: sensor series have heavy tails
 (pollution spikes), and a squared loss pulls every correction towards them.
 
-Shapes: B windows, L steps, F features, D = ``d_model``.
+Shapes: B windows, L steps, F features, D = ``d_model``, W cells whose prediction is wanted.
 """
 
 import math
@@ -83,8 +83,8 @@ class SeriesTransformer(nn.Module):
         self.head_weight = nn.Parameter(torch.zeros(f, d))  # per-feature read-out of the correction
         self.head_bias = nn.Parameter(torch.zeros(f))
 
-    def forward(self, values, visible, positions, present):
-        """Predict every cell of every window.
+    def forward(self, values, visible, positions, present, wanted=None):
+        """Predict every cell of every window, or the ``wanted`` ones.
 
         Parameters
         ----------
@@ -96,6 +96,11 @@ class SeriesTransformer(nn.Module):
             Time of each step since the window's first step, in typical steps.
         present : BoolTensor (B, L)
             Steps that belong to the series (False for padding after a short series).
+        wanted : BoolTensor (B, L, F), optional
+            The cells whose predictions will be used (the hidden cells of a training batch,
+            held-out cells, gaps); the others come back as their interpolation (their value
+            where visible). The last block then finishes only these, with the same results as
+            a full pass.
 
         Returns
         -------
@@ -111,13 +116,32 @@ class SeriesTransformer(nn.Module):
         x = torch.where(visible[..., None], embedded, hidden) + self.feature  # (B, L, F, D)
         x = x + time_encoding(positions, d)[:, :, None, :]  # (B, L, F, D)
         keep = present.repeat_interleave(f, dim=0)  # (B * F, L), matching the layout below
-        for over_time, over_features in zip(self.time_blocks, self.feature_blocks):
-            x = x.transpose(1, 2).reshape(b * f, steps, d)  # (B * F, L, D): a sequence per feature
-            x = over_time(x, keep)
-            x = x.view(b, f, steps, d).transpose(1, 2).reshape(b * steps, f, d)  # (B * L, F, D)
-            x = over_features(x).view(b, steps, f, d)  # (B, L, F, D)
-        x = self.norm(x)
-        return guess + (x * self.head_weight).sum(-1) + self.head_bias  # (B, L, F)
+        *early, (over_time, over_features) = zip(self.time_blocks, self.feature_blocks)
+        for early_over_time, early_over_features in early:
+            x = early_over_features(self._steps(early_over_time(self._features(x), keep), b))
+            x = x.view(b, steps, f, d)  # (B, L, F, D)
+        x = self._steps(over_time(self._features(x), keep), b)  # (B * L, F, D)
+        if wanted is None:
+            x = self.norm(over_features(x)).view(b, steps, f, d)  # (B, L, F, D)
+            return guess + (x * self.head_weight).sum(-1) + self.head_bias  # (B, L, F)
+        sequences, features = wanted.reshape(b * steps, f).nonzero(as_tuple=True)  # (W,), (W,)
+        finished = self.norm(over_features(x, only=(sequences, features)))  # (W, D)
+        correction = (finished * self.head_weight[features]).sum(-1) + self.head_bias[features]
+        flat = guess.reshape(b * steps, f)  # (B * L, F)
+        corrected = flat[sequences, features] + correction  # (W,)
+        return flat.index_put((sequences, features), corrected).view(b, steps, f)  # (B, L, F)
+
+    @staticmethod
+    def _features(x):
+        """(B, L, F, D) -> (B * F, L, D): a sequence over time per feature of each window."""
+        b, steps, f, d = x.shape
+        return x.transpose(1, 2).reshape(b * f, steps, d)
+
+    @staticmethod
+    def _steps(x, b):
+        """(B * F, L, D) -> (B * L, F, D): a sequence over features per step of each window."""
+        _, steps, d = x.shape
+        return x.view(b, -1, steps, d).transpose(1, 2).reshape(-1, x.shape[0] // b, d)
 
     def cell_loss(self, predicted, values):
         """Per-cell loss (B, L, F): the absolute error."""

@@ -59,7 +59,8 @@ def hold_out_windows(data, config, generator):
 
 
 def predict_windows(network, data, visible, series, starts, window):
-    """Predictions (W, L, F) for windows, in batches, without gradients."""
+    """Predictions (W, L, F) for windows, in batches, without gradients: of the cells not
+    ``visible``; the visible ones come back as they are."""
     network.eval()
     batch = max(1, PREDICT_BATCH_TOKENS // (window * data.values.shape[1]))
     outputs = []
@@ -67,7 +68,9 @@ def predict_windows(network, data, visible, series, starts, window):
         for first in range(0, len(series), batch):
             chosen = series[first : first + batch], starts[first : first + batch]
             index, present, positions = gather_windows(data, *chosen, window)
-            outputs.append(network(data.values[index], visible[index], positions, present))
+            shown = visible[index]  # (B, L, F)
+            wanted = ~shown & present[..., None]  # (B, L, F): every cell not shown is predicted
+            outputs.append(network(data.values[index], shown, positions, present, wanted))
     return (
         torch.cat(outputs) if outputs else data.values.new_zeros((0, window, data.values.shape[1]))
     )
@@ -108,7 +111,7 @@ def train_series(network, data, config, generator, on_epoch=None, spread=None):
             else:
                 hidden = static[index] & observed
             values = data.values[index]  # (B, L, F)
-            predicted = network(values, observed & ~hidden, positions, present)
+            predicted = network(values, observed & ~hidden, positions, present, hidden)
             yield masked_mean(network.cell_loss(predicted, values), hidden), count
 
     score = None

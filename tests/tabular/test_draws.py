@@ -14,7 +14,12 @@ from sklearn.preprocessing import StandardScaler
 from impute import TransformerImputer, load_model, save_model
 from impute.evaluation import draw_interval
 from impute.tabular._encoding import nearest_value, value_support
-from impute.tabular._spread import PredictiveSpread, gap_odds, weighted_quantile
+from impute.tabular._spread import (
+    PredictiveSpread,
+    gap_odds,
+    network_advantage,
+    weighted_quantile,
+)
 from tests.support import fast_transformer, hide, structured_table
 
 OLD_MODELS = Path(__file__).parents[1] / "io" / "data"
@@ -359,3 +364,16 @@ def test_numbers_move_to_the_nearest_value_of_the_support():
         nearest_value(numbers, support), [1.0, 1.0, 1.0, 2.0, 4.0, 4.0, np.nan]
     )
     np.testing.assert_array_equal(nearest_value(numbers[:2], np.array([5.0])), [5.0, 5.0])
+
+
+def test_the_normals_spread_is_narrowed_only_where_the_network_errs_less_than_its_means():
+    counts = torch.tensor([100.0, 100.0], dtype=torch.float64)
+    # squared errors summed over each column's cells: network first, the normal's means second
+    better = torch.tensor([[25.0, 25.0], [100.0, 100.0]], dtype=torch.float64)
+    assert network_advantage(better, counts) == pytest.approx(0.5)
+    worse = torch.tensor([[150.0, 150.0], [100.0, 100.0]], dtype=torch.float64)
+    assert network_advantage(worse, counts) == 1.0  # the normal's spread kept as it is
+    # a column without gaps does not count: only column 1, where the network does no better
+    mixed = torch.tensor([[1.0, 100.0], [100.0, 100.0]], dtype=torch.float64)
+    assert network_advantage(mixed, counts, torch.tensor([0, 50])) == 1.0
+    assert network_advantage(mixed, counts) < 0.75

@@ -12,8 +12,8 @@ numeric gap that distribution is built from what the fitted model already has:
   saw, filled exactly as real gaps are): each one's error divided by that spread is one sample
   of the column's *standardised error*; ``PredictiveSpread`` keeps its quantiles (drawn
   towards those of all columns with gaps together where a column has few cells, and those
-  towards the normal distribution's own spread where the table has few), centred, so the
-  draws' mean is the fill.
+  towards the normal distribution's own spread, narrowed where the network errs less than the
+  normal's means, where the table has few), centred, so the draws' mean is the fill.
   Held-out cells are picked at random among the observed ones, but gaps often are not
   (missing at random: where the row shows something); each held-out cell counts in proportion
   to the odds that a cell of its column is a gap in a row like its own (``gap_odds``), so that
@@ -162,7 +162,16 @@ class PredictiveSpread(_StoredArrays):
         inner = _levels(self.numeric.device).clamp(0.5 / QUANTILE_LEVELS, 1 - 0.5 / QUANTILE_LEVELS)
         return torch.distributions.Normal(0.0, 1.0).icdf(inner)
 
-    def fit(self, errors, std, cells, weights=None, normal_scale=None, gaps=None):
+    def fit(
+        self,
+        errors,
+        std,
+        cells,
+        weights=None,
+        normal_scale=None,
+        gaps=None,
+        advantage=None,
+    ):
         """Set the quantiles from the errors (N, F) of the held-out ``cells`` (N, F) and their
         gaps' conditional spreads ``std`` (N, F; all 1 without a normal distribution), each cell
         counted with its ``weights`` (N, F; default 1).
@@ -178,8 +187,10 @@ class PredictiveSpread(_StoredArrays):
         distribution in units of ``std``, the pool is itself drawn in the same way towards the
         quantiles of a normal with that spread (a standard normal's, scaled by the root mean
         square of ``normal_scale`` over the pooled cells): on a small table the normal's
-        spread, fitted to every observed cell, says more than a few held-out cells. With no
-        held-out cell the standard normal's stay.
+        spread, fitted to every observed cell, says more than a few held-out cells; given
+        ``advantage`` (at most 1), that spread is scaled by it: how much less than the normal's
+        conditional means the network errs, where it does. With no held-out cell the standard
+        normal's stay.
         """
         scored = cells & self.numeric & (std > 0)  # (N, F)
         standardised = (errors / std.clamp(min=1e-12)).double()  # (N, F)
@@ -204,6 +215,8 @@ class PredictiveSpread(_StoredArrays):
         if normal_scale is not None:
             scales = torch.cat([normal_scale[scored[:, j], j] for j in own])[counted].double()
             scale = float((every * scales.square()).sum() / every.sum()) ** 0.5
+            if advantage is not None:
+                scale *= advantage
             share = _own_share(every)
             pooled = share * pooled + (1 - share) * scale * self._standard_normal().double()
         for j, (z, w) in own.items():
@@ -285,6 +298,9 @@ def fit_spread(
     network.eval()
     numeric_columns = ~network.categorical
     errors, stds, normal_scales, scores, targets, columns = [], [], [], [], [], []
+    # (2, F) each column's squared errors of the network and of the normal's means, and cells
+    squares = torch.zeros(2, values.shape[1], dtype=torch.float64, device=values.device)
+    counts = torch.zeros(values.shape[1], dtype=torch.float64, device=values.device)
     with torch.inference_mode():
         for part in row_batches(len(values)):
             shown, seen, wanted = values[part], visible[part], cells[part]
@@ -302,6 +318,10 @@ def fit_spread(
             stds.append(std)
             if gaussian is not None:  # the normal's own spread, in units of ``std``
                 normal_scales.append(normal_std / std.clamp(min=1e-12))
+                scored = wanted & numeric_columns  # (B, F)
+                counts += scored.sum(0)
+                for k, guess in enumerate((numeric, gaussian(shown, seen))):
+                    squares[k] += ((shown - guess) * scored).double().square().sum(0)
             for c, j in enumerate(network.categorical_columns.tolist()):
                 rows = wanted[:, j]
                 scores.append(logits[rows, c])  # (m, K)
@@ -314,9 +334,25 @@ def fit_spread(
         weights,
         normal_scale=torch.cat(normal_scales) if normal_scales else None,
         gaps=gaps,
+        advantage=network_advantage(squares, counts, gaps) if normal_scales else None,
     )
     if scores:
         spread.fit_temperatures(torch.cat(scores), torch.cat(targets), torch.cat(columns))
+
+
+def network_advantage(squares, counts, gaps=None):
+    """How much less the network errs than the normal's conditional means on the same held-out
+    cells, as a ratio of root mean squares, at most 1. Each column's mean squared errors
+    (``squares`` (2, F): the network's, the normal's, over ``counts`` (F,) cells) count in
+    proportion to its ``gaps`` (F,; default 1), as in the pool the ratio scales. Both are
+    measured on cells neither was fitted to (unlike the blended fills, whose shares were), so
+    a table where the normal is the right model keeps the normal's spread."""
+    weights = torch.ones_like(counts) if gaps is None else gaps.to(counts.dtype)
+    weights = weights * (counts > 0) / counts.clamp(min=1)  # (F,)
+    network, normal = (squares * weights).sum(1)
+    if normal <= 0:
+        return 1.0
+    return min(1.0, float(network / normal) ** 0.5)
 
 
 def centre_and_spread(

@@ -231,17 +231,14 @@ class TableEncoder:
         numeric = self.numeric
         if numeric:
             numbers = self.scaler_.inverse_transform(predicted[:, numeric], extrapolate)
-            if on_support and not extrapolate:
-                for position, j in enumerate(numeric):
-                    if self.supports_[j] is not None:
-                        numbers[:, position] = nearest_value(
-                            numbers[:, position], self.supports_[j]
-                        )
             for position, j in enumerate(numeric):
+                column = numbers[:, position]
+                if on_support and not extrapolate and self.supports_[j] is not None:
+                    column = nearest_value(column, self.supports_[j])
                 if as_floats and is_numeric_dtype(like[j].dtype):
-                    decoded[j] = pd.Series(numbers[:, position], index=like[j].index)
+                    decoded[j] = pd.Series(column, index=like[j].index)
                 else:
-                    decoded[j] = self._numeric_series(numbers[:, position], j, like[j])
+                    decoded[j] = self._numeric_series(column, j, like[j])
         for j, categories in enumerate(self.categories_):
             if categories is not None:
                 labels = np.asarray(categories, dtype=object)[predicted[:, j].astype(np.int64)]
@@ -317,9 +314,10 @@ def value_support(numbers):
     at most ``MAX_SUPPORT``, each seen ``MIN_REPEATS`` times on average; else None."""
     # a column with few values has few in any part of it: on a tall table a continuous one is
     # told from its first cells without sorting them all
-    head = numbers[:SUPPORT_PROBE]
-    if len(np.unique(head[~np.isnan(head)])) > MAX_SUPPORT:
-        return None
+    if len(numbers) > SUPPORT_PROBE:
+        head = numbers[:SUPPORT_PROBE]
+        if len(np.unique(head[~np.isnan(head)])) > MAX_SUPPORT:
+            return None
     seen = numbers[~np.isnan(numbers)]
     distinct = np.unique(seen)
     if not len(distinct) or len(distinct) > MAX_SUPPORT or len(seen) < MIN_REPEATS * len(distinct):

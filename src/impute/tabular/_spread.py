@@ -348,7 +348,7 @@ def network_advantage(squares, counts, gaps=None):
     measured on cells neither was fitted to (unlike the blended fills, whose shares were), so
     a table where the normal is the right model keeps the normal's spread."""
     weights = torch.ones_like(counts) if gaps is None else gaps.to(counts.dtype)
-    weights = weights * (counts > 0) / counts.clamp(min=1)  # (F,)
+    weights = weights / counts.clamp(min=1)  # (F,); a column without cells adds 0 to both
     network, normal = (squares * weights).sum(1)
     if normal <= 0:
         return 1.0

@@ -32,6 +32,12 @@ def test_a_training_step_on_the_hidden_cells_alone_matches_the_full_pass():
     assert losses[1] == pytest.approx(losses[0], rel=1e-6)
     for full, pruned in zip(*gradients):
         torch.testing.assert_close(pruned, full, rtol=1e-5, atol=1e-6)
+    with torch.no_grad():
+        numeric, logits = model(values, ~hidden, hidden)
+    assert (numeric[~hidden] == 0).all()  # cells not wanted are not computed
+    assert torch.equal(
+        logits[~hidden[:, 2], 0], model.category_bias.expand(int((~hidden[:, 2]).sum()), 3)
+    )
 
 
 def test_trained_model_holds_the_averaged_weights_that_scored_best():

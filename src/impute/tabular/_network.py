@@ -57,10 +57,13 @@ class CellTransformer(nn.Module):
         categorical_columns = categorical.nonzero().squeeze(1)  # (C,)
         owners = torch.repeat_interleave(torch.arange(f), cardinalities)  # (K,) column of each
         allowed = owners[None, :] == categorical_columns[:, None]  # (C, K)
+        slots = torch.full((f,), -1, dtype=torch.long)  # (F,) place among the categorical columns
+        slots[categorical_columns] = torch.arange(len(categorical_columns))
         self.register_buffer("categorical", categorical, persistent=False)
         self.register_buffer("starts", starts, persistent=False)
         self.register_buffer("categorical_columns", categorical_columns, persistent=False)
         self.register_buffer("allowed", allowed, persistent=False)
+        self.register_buffer("slots", slots, persistent=False)
         self.category = nn.Parameter(0.02 * torch.randn(n_categories, d))  # (K, D) input embeddings
         self.category_head = nn.Parameter(torch.randn(n_categories, d) / d**0.5)  # (K, D) read-out
         self.category_bias = nn.Parameter(torch.zeros(n_categories))  # (K,)
@@ -77,9 +80,9 @@ class CellTransformer(nn.Module):
             Cells the network may read.
         wanted : BoolTensor (B, F), optional
             The cells whose predictions will be used (the hidden cells of a training batch,
-            gaps to fill, held-out cells to score); the others come back as 0 and as equal
-            category scores. The last block then finishes only these, with the same results
-            as a full pass.
+            gaps to fill, held-out cells to score); the others come back as 0 and as the
+            category biases. The last block and the read-out then run for these only, with the
+            same results as a full pass.
 
         Returns
         -------
@@ -90,23 +93,29 @@ class CellTransformer(nn.Module):
             score -inf.
         """
         values = values.masked_fill(~visible, 0.0)  # hidden values must not leak, NaN included
-        shown = values[..., None] * self.value_weight + self.value_bias  # (B, F, D)
+        # (B, F, D): value embedding plus column embedding
+        shown = torch.addcmul(self.value_bias + self.column, values[..., None], self.value_weight)
         if len(self.category):
             codes = (values.long() + self.starts).clamp(0, len(self.category) - 1)  # (B, F)
-            looked_up = F.embedding(codes, self.category)  # (B, F, D)
+            looked_up = F.embedding(codes, self.category) + self.column  # (B, F, D)
             shown = torch.where(self.categorical[:, None], looked_up, shown)  # (B, F, D)
-        x = torch.where(visible[..., None], shown, self.mask) + self.column  # (B, F, D)
+        x = torch.where(visible[..., None], shown, self.mask + self.column)  # (B, F, D)
         *early, last = self.blocks
         for block in early:
             x = block(x)  # (B, F, D)
         if wanted is None:
             x = self.norm(last(x))  # (B, F, D)
+            numeric = (x * self.head_weight).sum(-1) + self.head_bias  # (B, F)
+            categories = x[:, self.categorical_columns]  # (B, C, D)
         else:
             rows, columns = wanted.nonzero(as_tuple=True)  # (W,), (W,)
             finished = self.norm(last(x, only=(rows, columns)))  # (W, D)
-            x = x.new_zeros(x.shape).index_put_((rows, columns), finished)  # (B, F, D), 0 elsewhere
-        numeric = (x * self.head_weight).sum(-1) + self.head_bias  # (B, F)
-        categories = x[:, self.categorical_columns]  # (B, C, D)
+            read = (finished * self.head_weight[columns]).sum(-1) + self.head_bias[columns]  # (W,)
+            numeric = read.new_zeros(values.shape).index_put_((rows, columns), read)  # (B, F)
+            slots = self.slots[columns]  # (W,)
+            chosen = slots >= 0  # (W,) the wanted cells of categorical columns
+            categories = finished.new_zeros(len(values), len(self.categorical_columns), x.shape[2])
+            categories.index_put_((rows[chosen], slots[chosen]), finished[chosen])  # (B, C, D)
         logits = categories @ self.category_head.T + self.category_bias  # (B, C, K)
         return numeric, logits.masked_fill(~self.allowed, float("-inf"))
 

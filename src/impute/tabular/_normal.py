@@ -23,7 +23,7 @@ TOLERANCE = 1e-4
 RIDGE = 1e-3  # added to the covariance's diagonal, relative to it: keeps collinear columns solvable
 FLOOR = 1e-6  # absolute: a constant column still has a solvable variance
 STEP_GROWTH = 4  # SQUAREM's longest step grows by this factor each time a step reaches it
-SOLVE_CELLS = 2**22  # rows x hidden x hidden per batched solve: 32 MB in float64
+SOLVE_CELLS = 2**18  # rows x hidden x hidden per batched solve: 2 MiB in float64, held in cache
 
 
 def _batches(rows, counts):
@@ -53,25 +53,31 @@ def _precision(covariance):
 def _gap_blocks(visible, precision):
     """Each batch of rows' precision block over its hidden cells, factorised.
 
-    Yields ``(rows (B,), columns (B, K), used (B, K), factor (B, K, K))``: the rows (taken in
-    order of their number of hidden cells), each row's hidden columns padded to the batch's
-    largest count K, which of those are real, and the Cholesky factor L of P_mm (L Lᵀ = P_mm),
-    with the identity on the padding.
+    Yields ``(rows (B,), columns (B, K), factor (B, K, K))``: the rows (taken in order of their
+    number of hidden cells), each row's hidden columns and then F as padding up to the batch's
+    largest count K, and the Cholesky factor L of P_mm (L Lᵀ = P_mm). The padding is factorised
+    as an identity beside P_mm, whose factor is exactly L beside an identity, so nothing of it
+    reaches the real cells; callers give the padding a column F of their own to read and write.
     """
-    work = precision.dtype
     hidden = ~visible  # (N, F)
     counts = hidden.sum(1)  # (N,)
     order = counts.argsort(stable=True)  # (N,) rows by their number of gaps
     order = order[counts[order] > 0]
+    if not len(order):
+        return
+    f = len(precision)
+    most = int(counts[order[-1]])
+    identity = torch.eye(most, dtype=precision.dtype, device=precision.device)
+    padded = torch.block_diag(precision, identity)  # (F + most, F + most)
     hidden_first = hidden.to(torch.int8).argsort(dim=1, descending=True, stable=True)  # (N, F)
     for rows in _batches(order, counts[order]):
         k = int(counts[rows[-1]])  # K, this batch's largest number of gaps
-        columns = hidden_first[rows, :k]  # (B, K): each row's hidden columns, then padding
-        used = torch.arange(k, device=visible.device) < counts[rows, None]  # (B, K)
-        both = used[:, :, None] & used[:, None, :]  # (B, K, K)
-        block = precision[columns[:, :, None], columns[:, None, :]]  # (B, K, K): P_mm
-        block = torch.where(both, block, torch.eye(k, dtype=work, device=visible.device))
-        yield rows, columns, used, torch.linalg.cholesky(block)  # (B, K, K)
+        slots = torch.arange(k, device=visible.device)  # (K,)
+        used = slots < counts[rows, None]  # (B, K)
+        # (B, K): the padding indexes the identity, in columns F, F + 1, ...
+        columns = torch.where(used, hidden_first[rows, :k], f + slots)
+        block = padded[columns[:, :, None], columns[:, None, :]]  # (B, K, K): P_mm, then identity
+        yield rows, columns.clamp(max=f), torch.linalg.cholesky(block)  # (B, K, K)
 
 
 def _lower_inverse(factor):
@@ -110,26 +116,25 @@ def conditional(values, visible, mean, covariance, with_spread=False):
     spread : Tensor (F, F), only with ``with_spread``
     """
     precision = _precision(covariance)  # (F, F)
+    f = len(precision)
     work = precision.dtype
-    mean = mean.to(work)
     x = values.to(work)  # (N, F)
-    centred = ((x - mean) * visible).nan_to_num()  # (N, F), 0 on the hidden cells
-    pull = centred @ precision  # (N, F): P_{:, o} (x - μ)_o
-    filled = torch.where(visible, x, mean)  # (N, F)
-    spread = precision.new_zeros(precision.shape)  # (F, F), row-major
-    for rows, columns, used, factor in _gap_blocks(visible, precision):
-        right = pull[rows[:, None], columns] * used  # (B, K)
-        solved = torch.cholesky_solve(right[..., None], factor).squeeze(-1)  # (B, K)
-        estimate = mean[columns] - solved  # (B, K)
-        filled[rows[:, None], columns] = torch.where(used, estimate, filled[rows[:, None], columns])
+    centred = ((x - mean.to(work)) * visible).nan_to_num()  # (N, F), 0 on the hidden cells
+    # one more column, 0, that the padding of every row's gaps reads and writes
+    pull = torch.nn.functional.pad(centred @ precision, (0, 1))  # (N, F + 1): P_{:, o} (x - μ)_o
+    mean = torch.nn.functional.pad(mean.to(work), (0, 1))  # (F + 1,)
+    filled = torch.nn.functional.pad(torch.where(visible, x, mean[:f]), (0, 1))  # (N, F + 1)
+    spread = precision.new_zeros(f + 1, f + 1)  # row-major
+    for rows, at, factor in _gap_blocks(visible, precision):
+        solved = torch.cholesky_solve(pull[rows[:, None], at][..., None], factor).squeeze(-1)
+        filled[rows[:, None], at] = mean[at] - solved  # (B, K)
         if with_spread:
-            both = used[:, :, None] & used[:, None, :]  # (B, K, K)
             lower_inverse = _lower_inverse(factor)  # (B, K, K)
-            inverse = (lower_inverse.mT @ lower_inverse) * both  # (B, K, K): P_mm⁻¹, 0 on padding
-            cells = (columns[:, :, None] * len(spread) + columns[:, None, :]).flatten()  # (B K K,)
-            spread.view(-1).index_add_(0, cells, inverse.flatten())  # (F, F)
-    filled = filled.to(values.dtype)
-    return (filled, spread) if with_spread else filled
+            inverse = lower_inverse.mT @ lower_inverse  # (B, K, K): P_mm⁻¹, then identity
+            cells = (at[:, :, None] * (f + 1) + at[:, None, :]).flatten()  # (B K K,)
+            spread.view(-1).index_add_(0, cells, inverse.flatten())  # (F + 1, F + 1)
+    filled = filled[:, :f].to(values.dtype)
+    return (filled, spread[:f, :f]) if with_spread else filled
 
 
 def gap_scores(visible, covariance, generator, n_draws=0):
@@ -159,25 +164,23 @@ def gap_scores(visible, covariance, generator, n_draws=0):
     """
     precision = _precision(covariance)  # (F, F)
     n, f = visible.shape
-    std = torch.zeros(n, f, dtype=precision.dtype, device=visible.device)
-    scores = torch.zeros(n_draws, n, f, dtype=precision.dtype, device=visible.device)
-    for rows, columns, used, factor in _gap_blocks(visible, precision):
+    # one more column, where the padding of every row's gaps writes
+    std = torch.zeros(n, f + 1, dtype=precision.dtype, device=visible.device)
+    scores = torch.zeros(n_draws, n, f + 1, dtype=precision.dtype, device=visible.device)
+    for rows, at, factor in _gap_blocks(visible, precision):
         # (B, K): the diagonal of P_mm⁻¹ = L⁻ᵀ L⁻¹, the squares of L⁻¹'s columns summed
-        variance = _lower_inverse(factor).square().sum(-2)
-        deviation = variance.sqrt() * used  # (B, K)
-        std[rows[:, None], columns] = torch.where(used, deviation, std[rows[:, None], columns])
+        deviation = _lower_inverse(factor).square().sum(-2).sqrt()
+        std[rows[:, None], at] = deviation
         if n_draws:
             z = torch.randn(
-                (n_draws, *used.shape, 1),
+                (n_draws, *at.shape, 1),
                 generator=generator,
                 dtype=precision.dtype,
                 device=visible.device,
             )  # (D, B, K, 1)
             drawn = torch.linalg.solve_triangular(factor.mT, z, upper=True).squeeze(-1)  # (D, B, K)
-            scaled = drawn / variance.sqrt()  # (D, B, K)
-            current = scores[:, rows[:, None], columns]  # (D, B, K)
-            scores[:, rows[:, None], columns] = torch.where(used, scaled, current)
-    return std.float(), scores.float()
+            scores[:, rows[:, None], at] = drawn / deviation  # (D, B, K)
+    return std[:, :f].float(), scores[..., :f].float()
 
 
 def resampled(mean, covariance, columns, n_rows, generator, n_draws):

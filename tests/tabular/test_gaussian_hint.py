@@ -39,7 +39,9 @@ def test_the_fill_is_the_textbook_conditional_mean_and_visible_cells_are_kept():
 
 def test_the_spread_is_the_textbook_conditional_covariance_summed_over_rows():
     _, mean, covariance = correlated_sample(1)
-    x = np.array([[0.3, np.nan, 2.0, np.nan], [np.nan, np.nan, np.nan, 1.0], [1, 2, 3, 4.0]])
+    x = np.array(
+        [[0.3, np.nan, 2.0, np.nan], [np.nan, np.nan, np.nan, 1.0], [1, 2, 3, 4.0], [np.nan] * 4]
+    )
     visible = ~np.isnan(x)
     _, spread = conditional(
         torch.tensor(np.nan_to_num(x)),
@@ -51,9 +53,11 @@ def test_the_spread_is_the_textbook_conditional_covariance_summed_over_rows():
     expected = np.zeros_like(covariance)
     for o in visible:
         m = ~o
-        block = covariance[np.ix_(m, m)] - covariance[np.ix_(m, o)] @ np.linalg.solve(
-            covariance[np.ix_(o, o)], covariance[np.ix_(o, m)]
-        )
+        block = covariance[np.ix_(m, m)]
+        if o.any():
+            block = block - covariance[np.ix_(m, o)] @ np.linalg.solve(
+                covariance[np.ix_(o, o)], covariance[np.ix_(o, m)]
+            )
         expected[np.ix_(m, m)] += block
     np.testing.assert_allclose(spread.numpy(), expected, rtol=1e-9, atol=1e-12)
 

@@ -386,3 +386,35 @@ def test_filled_files_keep_shape_order_types_and_observed_text(tmp_path_factory,
     if "n" in fitted.schema.modelled:
         assert after["n"].str.fullmatch(r"-?\d+").all(), "the integer column stays integer"
     assert outputs[0].read_bytes() == outputs[1].read_bytes(), "the same seed gives the same file"
+
+
+def test_ctrl_c_inside_an_eval_still_exits_130(tmp_path):
+    """CPython marks a bare KeyboardInterrupt that passes through ``eval`` of a string as never
+    handled, and ``python -m`` then dies of SIGINT; the fill's lazy imports run such evals
+    (``collections.namedtuple``), so Ctrl-C must land there as handled as anywhere else."""
+    (tmp_path / "in.csv").write_bytes(GOOD)
+    subprocess.run(
+        [sys.executable, "-m", "impute", "fit", tmp_path / "in.csv", "--method", "mean", "-q"],
+        check=True,
+        timeout=120,
+    )
+    (tmp_path / "ctrl_c_in_eval.py").write_text(
+        "import os, signal\n"
+        "from impute.cli import _app\n"
+        "def fill_file(*args, **kwargs):\n"
+        "    eval('os.kill(os.getpid(), signal.SIGINT) or sum(range(10 ** 7))')\n"
+        "_app.fill_file = fill_file\n"
+        "_app.main()\n"
+    )
+    output = tmp_path / "out.csv"
+    command = ["fill", "in.csv", "-m", "in.impute", "-o", output]
+    ended = subprocess.run(
+        [sys.executable, "-m", "ctrl_c_in_eval", *command],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+    )
+    assert ended.returncode == 130, ended.stderr
+    assert b"interrupted: no output was written" in ended.stderr
+    assert b"Traceback" not in ended.stderr
+    assert not output.exists()

@@ -611,12 +611,28 @@ def _terminate(signum, frame):
     sys.exit(128 + signum)  # unwinds like an exception, so partial outputs are removed
 
 
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C as the command line raises it.
+
+    A subclass, because CPython marks a bare ``KeyboardInterrupt`` that passes through an
+    ``eval`` or ``exec`` of a string (``collections.namedtuple`` runs one whenever a module that
+    defines one is imported, and the fill imports some lazily) as never handled; ``python -m
+    impute`` then dies of SIGINT after printing its message, instead of exiting 130. A subclass
+    is caught by every ``except KeyboardInterrupt`` and never marked.
+    """
+
+
+def _interrupt(signum, frame):
+    raise _Interrupted
+
+
 def main():
     """Console-script entry point."""
     signal.signal(signal.SIGTERM, _terminate)
-    # Ctrl-C is Python's alone: pyarrow's own handler, set around a CSV read, could raise a second
-    # KeyboardInterrupt while the first was being cleaned up, and the process then died of SIGINT
-    # (exit -2) instead of exiting 130. Batches are small, so a read still stops within one.
+    signal.signal(signal.SIGINT, _interrupt)
+    # Ctrl-C is handled by ``_interrupt`` alone, wherever it lands: pyarrow's own handler, set
+    # around a CSV read, would raise a bare KeyboardInterrupt instead. Batches are small, so a
+    # read still stops within one.
     pa.enable_signal_handlers(False)
     try:
         app()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "impute"
 LAYERS = {
+    "_lazy": 0,  # lazy_exports, which every package imports
     "core": 0,
     "datasets": 0,
     "pooling": 0,
@@ -43,6 +44,11 @@ def imported_modules(path):
                 found.add(target)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.startswith("impute"))
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "lazy_exports":
+            # names imported on first use: each module of the mapping, and each submodule
+            found.update(f"{package}{key.value}" for key in node.args[1].keys)
+            for keyword in node.keywords:
+                found.update(f"{package}.{name.value}" for name in keyword.value.elts)
     return found
 
 

@@ -2,7 +2,9 @@
 
 Everything a user needs is named here (``__all__``): the estimators, the model files, the file
 jobs behind the command line, and the evaluation protocol; ``impute.datasets`` holds the bundled
-sample tables and ``impute.plots`` the figures. The subpackages behind them:
+sample tables and ``impute.plots`` the figures. Each name is imported when first used
+(``_lazy``), so that the command line's help and usage errors need no torch. The subpackages
+behind them:
 
 - ``core``: what both model families share (errors, device, column kinds, masks, training loop);
 - ``tabular`` and ``series``: the two families, each a network, its training and its estimators;
@@ -13,64 +15,39 @@ sample tables and ``impute.plots`` the figures. The subpackages behind them:
 - ``cli``: the command line and the file jobs.
 """
 
-from . import _compat, datasets, plots
-from .cli import (
-    describe_file,
-    evaluate_file,
-    evaluate_series_file,
-    fill_dataset,
-    fill_file,
-    fill_series_file,
-    fit_file,
-    fit_series_file,
+from . import _compat
+from ._lazy import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        ".cli": [
+            "describe_file",
+            "evaluate_file",
+            "evaluate_series_file",
+            "fill_dataset",
+            "fill_file",
+            "fill_series_file",
+            "fit_file",
+            "fit_series_file",
+        ],
+        ".core": ["DataError", "ModelFileError"],
+        ".evaluation": [
+            "ampute",
+            "evaluate",
+            "evaluate_frame",
+            "evaluate_series",
+            "mae",
+            "minmax_scale",
+            "mre",
+            "rmse",
+        ],
+        ".io": ["load_model", "save_model"],
+        ".pooling": ["PooledEstimate", "pool"],
+        ".series": ["SeriesBaselineImputer", "SeriesLayout", "TimeSeriesImputer", "series_layout"],
+        ".tabular": ["MeanImputer", "TransformerImputer"],
+    },
+    submodules=("datasets", "plots"),
 )
-from .core import DataError, ModelFileError
-from .evaluation import (
-    ampute,
-    evaluate,
-    evaluate_frame,
-    evaluate_series,
-    mae,
-    minmax_scale,
-    mre,
-    rmse,
-)
-from .io import load_model, save_model
-from .pooling import PooledEstimate, pool
-from .series import SeriesBaselineImputer, SeriesLayout, TimeSeriesImputer, series_layout
-from .tabular import MeanImputer, TransformerImputer
 
 _compat.install()
-
-__all__ = [
-    "DataError",
-    "MeanImputer",
-    "ModelFileError",
-    "PooledEstimate",
-    "SeriesBaselineImputer",
-    "SeriesLayout",
-    "TimeSeriesImputer",
-    "TransformerImputer",
-    "ampute",
-    "datasets",
-    "describe_file",
-    "evaluate",
-    "evaluate_file",
-    "evaluate_frame",
-    "evaluate_series",
-    "evaluate_series_file",
-    "fill_dataset",
-    "fill_file",
-    "fill_series_file",
-    "fit_file",
-    "fit_series_file",
-    "load_model",
-    "mae",
-    "minmax_scale",
-    "mre",
-    "plots",
-    "pool",
-    "rmse",
-    "save_model",
-    "series_layout",
-]

@@ -8,7 +8,7 @@ the caller's global plotting state or opens a window.
 
 import numpy as np
 
-from .io import atomic_output
+from . import io
 
 __all__ = ["check_path", "errors", "missingness", "require", "save", "training"]
 
@@ -66,7 +66,7 @@ def save(figure, path):
     b'\\x89PNG'
     """
     check_path(path)
-    with atomic_output(path) as handle:
+    with io.atomic_output(path) as handle:
         figure.savefig(handle, format=str(path).rsplit(".", 1)[-1].lower(), dpi=150)
 
 

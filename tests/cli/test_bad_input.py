@@ -400,10 +400,10 @@ def test_ctrl_c_inside_an_eval_still_exits_130(tmp_path):
     )
     (tmp_path / "ctrl_c_in_eval.py").write_text(
         "import os, signal\n"
-        "from impute.cli import _app\n"
+        "from impute.cli import _app, _jobs\n"
         "def fill_file(*args, **kwargs):\n"
         "    eval('os.kill(os.getpid(), signal.SIGINT) or sum(range(10 ** 7))')\n"
-        "_app.fill_file = fill_file\n"
+        "_jobs.fill_file = fill_file\n"
         "_app.main()\n"
     )
     output = tmp_path / "out.csv"

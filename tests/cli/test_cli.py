@@ -4,6 +4,8 @@ import datetime
 import decimal
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -496,3 +498,20 @@ def test_numbers_with_a_decimal_comma_are_modelled_and_written_back_with_one(tmp
     )
     numbers = pq.read_table(tmp_path / "out.parquet").column("price").to_numpy()
     assert result.exit_code == 0 and numbers.dtype == np.float64 and not np.isnan(numbers).any()
+
+
+def test_help_and_a_refused_option_load_none_of_the_model_libraries(tmp_path):
+    """``impute --help`` and usage errors answer at once: they import neither torch nor
+    scikit-learn nor pandas, which take seconds to load and only a fit or a fill needs."""
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from impute.cli._app import app\n"
+        "for args in (['--help'], ['fill', '--help'], ['fit', 'nowhere.csv']):\n"
+        "    print(CliRunner().invoke(app, args).exit_code)\n"
+        "print(sorted(m for m in ('torch', 'sklearn', 'pandas') if m in sys.modules))\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert ran.stdout.split("\n")[:4] == ["0", "0", "2", "[]"], ran.stdout + ran.stderr

@@ -9,11 +9,18 @@ folder of files, in one process or on a Dask cluster (``_dataset_jobs``). Import
 does not import Typer or Rich; running ``main`` does.
 """
 
-from ._common import FitResult
-from ._dataset_jobs import fill_dataset
-from ._jobs import describe_file, evaluate_file, fill_file, fit_file
-from ._methods import METHODS, SERIES_METHODS, TRAINED, make_imputer, parse_params
-from ._series_jobs import evaluate_series_file, fill_series_file, fit_series_file
+from .._lazy import lazy_exports
+
+__getattr__, __dir__, exported = lazy_exports(
+    __name__,
+    {
+        "._common": ["FitResult"],
+        "._dataset_jobs": ["fill_dataset"],
+        "._jobs": ["describe_file", "evaluate_file", "fill_file", "fit_file"],
+        "._methods": ["METHODS", "SERIES_METHODS", "TRAINED", "make_imputer", "parse_params"],
+        "._series_jobs": ["evaluate_series_file", "fill_series_file", "fit_series_file"],
+    },
+)
 
 
 def main():
@@ -23,20 +30,4 @@ def main():
     run()
 
 
-__all__ = [
-    "METHODS",
-    "SERIES_METHODS",
-    "TRAINED",
-    "FitResult",
-    "describe_file",
-    "evaluate_file",
-    "evaluate_series_file",
-    "fill_dataset",
-    "fill_file",
-    "fill_series_file",
-    "fit_file",
-    "fit_series_file",
-    "main",
-    "make_imputer",
-    "parse_params",
-]
+__all__ = [*exported, "main"]

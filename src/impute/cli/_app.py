@@ -15,21 +15,10 @@ from typing import Annotated
 import pyarrow as pa
 import typer
 
-from .. import plots
-from ..io import FORMATS, STDOUT, file_format, is_dataset, read_model, save_model
+from .. import io, plots
+from ..core import EVALUATE_MAX_ROWS, FIT_MAX_ROWS
 from . import _render as render
 from ._console import EXIT_BAD_DATA, progress, reported, stderr, stdout
-from ._dataset_jobs import fill_dataset
-from ._draws import split_paths
-from ._jobs import (
-    EVALUATE_MAX_ROWS,
-    FIT_MAX_ROWS,
-    describe_file,
-    evaluate_file,
-    fill_file,
-    fit_file,
-    schema_from_model,
-)
 from ._options import (
     PLOT_HELP,
     Budget,
@@ -66,7 +55,6 @@ from ._options import (
     na_values,
     names,
 )
-from ._series_jobs import evaluate_series_file
 
 MODEL_SUFFIX = ".impute"
 
@@ -96,6 +84,8 @@ def _fit(data, options, quiet):
             else:
                 note = f"validation MAE {validation:.4f}"
             bar.update(task, completed=epoch + 1, note=note)
+
+        from ._jobs import fit_file
 
         return fit_file(data, on_epoch=on_epoch, **options)
 
@@ -165,7 +155,7 @@ def fit(
     )
     with reported(debug):
         result = _fit(data, options, quiet)
-        save_model(
+        io.save_model(
             result.imputer,
             output,
             extra={"schema": result.schema.to_dict(), "training": result.summary},
@@ -287,7 +277,7 @@ def fill(
     impute fill sales/ -m sales.impute -o filled/ --engine dask --workers 4
     """
     check_series_data(data, time_col)
-    dataset = is_dataset(data)
+    dataset = io.is_dataset(data)
     engine_name = engine.value if engine else "local"
     check_dataset_fill(data, output, engine_name, workers, scheduler)
     if dataset:
@@ -297,7 +287,7 @@ def fill(
         check_output(output, data)
     if split and not draws:
         raise typer.BadParameter("--split needs --draws M", param_hint="--split")
-    if split and output == STDOUT:
+    if split and output == io.STDOUT:
         raise typer.BadParameter("--split writes one file per draw; give --output a file name")
     if (draws or interval) and model is None and method not in (Method.dynamic, Method.static):
         raise typer.BadParameter(
@@ -306,6 +296,8 @@ def fill(
             param_hint="--draws" if draws else "--interval",
         )
     if split and not dataset:
+        from ._draws import split_paths
+
         for path in split_paths(output, draws):
             check_output(str(path), data)
     options = fit_options(
@@ -327,12 +319,14 @@ def fill(
     )
     with reported(debug):
         if not dataset:
-            file_format(output)
+            io.file_format(output)
         if model is None:
             result = _fit(data, options, quiet)
             imputer, schema = result.imputer, result.schema
         else:
-            imputer, document = read_model(model, device=None if device == "auto" else device)
+            from ._jobs import schema_from_model
+
+            imputer, document = io.read_model(model, device=None if device == "auto" else device)
             schema = schema_from_model(imputer, document["extra"], model)
         if dataset:
             summary = _fill_dataset(
@@ -353,6 +347,8 @@ def fill(
                 seed=seed,
             )
         else:
+            from ._jobs import fill_file
+
             with progress(quiet) as bar:
                 task = bar.add_task("filling", total=None, note="rows")
                 rows = fill_file(
@@ -372,7 +368,7 @@ def fill(
         return
     if dataset:
         render.dataset_fill_report(summary)
-    elif output != STDOUT:
+    elif output != io.STDOUT:
         where = f"{draws} files named like {output}" if split else output
         stderr.print(f"{rows} rows written to {where}", highlight=False)
 
@@ -384,6 +380,8 @@ def _fill_dataset(imputer, schema, data, output, quiet, **options):
 
         def on_file(done, rows, seconds):
             bar.update(task, advance=1, note=f"{done.source.name}: {rows} rows in {seconds:.1f} s")
+
+        from ._dataset_jobs import fill_dataset
 
         return fill_dataset(imputer, schema, data, output, on_file=on_file, **options)
 
@@ -517,10 +515,14 @@ def evaluate(
             bar.update(task, advance=1, note=_run_note(run))
 
         if series:
+            from ._series_jobs import evaluate_series_file
+
             runs, summary = evaluate_series_file(
                 data, time_column=time_col, id_column=id_col, on_run=on_run, **common
             )
         else:
+            from ._jobs import evaluate_file
+
             runs, summary = evaluate_file(
                 data,
                 mechanism=mechanism.value.upper(),
@@ -572,7 +574,9 @@ def info(
     """
     check_plot(plot, path)
     with reported(debug):
-        if is_dataset(path) or path.suffix.lower() in FORMATS:
+        if io.is_dataset(path) or path.suffix.lower() in io.FORMATS:
+            from ._jobs import describe_file
+
             described = describe_file(
                 path,
                 na_values=na_values(na_values_text),
@@ -586,7 +590,7 @@ def info(
                     plots.missingness(missing, list(described["columns"]), described["rows"]), plot
                 )
         else:
-            imputer, document = read_model(path, device="cpu")
+            imputer, document = io.read_model(path, device="cpu")
             described = {
                 key: document[key]
                 for key in ("estimator", "params", "written_by", "format_version", "extra")

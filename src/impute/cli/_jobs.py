@@ -14,7 +14,15 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..core import MODELLED_KINDS, NA_VALUES, DataError, ModelFileError, is_text_type
+from ..core import (
+    EVALUATE_MAX_ROWS,
+    FIT_MAX_ROWS,
+    MODELLED_KINDS,
+    NA_VALUES,
+    DataError,
+    ModelFileError,
+    is_text_type,
+)
 from ..evaluation import evaluate_frame
 from ..io import (
     TableDataset,
@@ -51,8 +59,6 @@ from ._series_jobs import fill_series_file, fit_series_file
 
 # rows drawn from files longer than max_rows; fixed so a file always gives the same sample
 SAMPLE_SEED = 0
-FIT_MAX_ROWS = 100_000
-EVALUATE_MAX_ROWS = 5_000
 
 
 def read_modelled(

@@ -7,11 +7,9 @@ from typing import Annotated
 
 import typer
 
-from .. import plots
+from .. import core, io, plots
 from ..cluster import require_dask
-from ..core import BUDGETS, NA_VALUES, DataError, resolve_device
-from ..io import STDOUT, dataset_files, dataset_root, is_dataset, output_folder_problem
-from ._methods import check_params, methods_for, parse_params
+from ..core import BUDGETS, DataError
 
 
 class Method(str, Enum):
@@ -38,11 +36,11 @@ PLOT_HELP = "Needs matplotlib: pip install 'impute[plot]'."
 
 def check_data(data):
     """DATA must be a file, a folder, or a glob that matches a file (exit 2 otherwise)."""
-    if data.exists() or (is_dataset(data) and dataset_matches(data)):
+    if data.exists() or (io.is_dataset(data) and dataset_matches(data)):
         return data
     raise typer.BadParameter(
         f"{data} matches no file; quote a glob so that the shell leaves it to impute"
-        if is_dataset(data)
+        if io.is_dataset(data)
         else f"Path '{data}' does not exist."
     )
 
@@ -50,7 +48,7 @@ def check_data(data):
 def dataset_matches(pattern):
     """Whether the glob ``pattern`` matches a data file."""
     try:
-        dataset_files(pattern)
+        io.dataset_files(pattern)
     except DataError:
         return False
     return True
@@ -163,11 +161,13 @@ def names(text):
 
 def na_values(text):
     """The default missing-value markers and those of ``--na-values``."""
-    return list(NA_VALUES) + (names(text) or [])
+    return list(core.NA_VALUES) + (names(text) or [])
 
 
 def params_for(texts, methods, time_col=None, id_col=None):
     """``--param`` values as a dict; refused (exit 2) where the methods' network lacks them."""
+    from ._methods import check_params, parse_params
+
     try:
         params = parse_params(texts or [])
         check_params(params, methods, time_col, id_col)
@@ -227,9 +227,11 @@ def fit_options(
     checked: a device that is not here, a method or option that does not fit tables or series,
     a parameter the network does not take."""
     try:
-        resolve_device(device)
+        core.resolve_device(device)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--device") from None
+    from ._methods import methods_for
+
     check_series_options(time_col, id_col, categorical)
     if method.value not in methods_for(time_col):
         raise typer.BadParameter(
@@ -257,7 +259,7 @@ def fit_options(
 
 def check_series_data(data, time_col):
     """Time series are read from one file: refuse ``--time-col`` with a folder or glob."""
-    if time_col is not None and is_dataset(data):
+    if time_col is not None and io.is_dataset(data):
         raise typer.BadParameter(
             "time series are read from one file; a folder or glob is read as a table",
             param_hint="--time-col",
@@ -267,8 +269,8 @@ def check_series_data(data, time_col):
 def derived_path(data, ending):
     """DATA's name with ``ending`` in place of its extension (``sales.csv`` -> ``sales.impute``);
     for a dataset, beside its folder (``sales/`` -> ``sales.impute``)."""
-    if is_dataset(data):
-        root = dataset_root(data).resolve()
+    if io.is_dataset(data):
+        root = io.dataset_root(data).resolve()
         return root.with_name(root.name + ending)
     return data.with_suffix(ending)
 
@@ -287,7 +289,7 @@ def check_dataset_fill(data, output, engine, workers, scheduler):
             "--workers starts a local cluster, --scheduler uses an existing one; give one of them",
             param_hint="--workers",
         )
-    if not is_dataset(data):
+    if not io.is_dataset(data):
         if engine == "dask":
             raise typer.BadParameter(
                 "--engine dask fills a folder (or glob) of files, one task per file; DATA is one "
@@ -300,19 +302,19 @@ def check_dataset_fill(data, output, engine, workers, scheduler):
             require_dask("--engine dask")
         except ImportError as error:
             raise typer.BadParameter(str(error), param_hint="--engine") from None
-    if output == STDOUT:
+    if output == io.STDOUT:
         raise typer.BadParameter(
             "a dataset is filled into a folder, one file per input file; give --output a folder",
             param_hint="--output",
         )
-    problem = output_folder_problem(dataset_root(data), output)
+    problem = io.output_folder_problem(io.dataset_root(data), output)
     if problem:
         raise typer.BadParameter(problem, param_hint="--output")
 
 
 def check_output(output, data):
     """Refuse, as bad usage, an output that would replace the input or has no folder to go in."""
-    if str(output) == STDOUT:
+    if str(output) == io.STDOUT:
         return
     if Path(output).resolve() == data.resolve():
         raise typer.BadParameter(
@@ -340,6 +342,8 @@ def check_plot(plot, data):
 def evaluation_choices(methods_text, time_col, id_col, param):
     """The methods ``evaluate`` compares (by default ``dynamic,static,mean``, or with --time-col
     ``dynamic,static,linear``) and their network parameters, checked."""
+    from ._methods import methods_for
+
     check_series_options(time_col, id_col)
     known = methods_for(time_col)
     chosen = (

@@ -5,7 +5,12 @@ Dask is an optional extra (``pip install "impute[dask]"``); importing this packa
 import Dask, and every function that needs it says which extra to install when it is missing.
 """
 
-from ._client import DASK_EXTRA, dask_client, require_dask
-from ._frames import fill_dataframe
+from .._lazy import lazy_exports
 
-__all__ = ["DASK_EXTRA", "dask_client", "fill_dataframe", "require_dask"]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "._client": ["DASK_EXTRA", "dask_client", "require_dask"],
+        "._frames": ["fill_dataframe"],
+    },
+)

@@ -515,3 +515,18 @@ def test_help_and_a_refused_option_load_none_of_the_model_libraries(tmp_path):
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     assert ran.stdout.split("\n")[:4] == ["0", "0", "2", "[]"], ran.stdout + ran.stderr
+
+
+def test_describing_a_data_file_loads_no_model_library(tmp_path):
+    (tmp_path / "data.csv").write_text("a,b\n1,x\n,y\n3,\n")
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from impute.cli._app import app\n"
+        "print(CliRunner().invoke(app, ['info', 'data.csv']).exit_code)\n"
+        "print(sorted(m for m in ('torch', 'sklearn') if m in sys.modules))\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert ran.stdout.split("\n")[:2] == ["0", "[]"], ran.stdout + ran.stderr

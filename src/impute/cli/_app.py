@@ -575,7 +575,7 @@ def info(
     check_plot(plot, path)
     with reported(debug):
         if io.is_dataset(path) or path.suffix.lower() in io.FORMATS:
-            from ._jobs import describe_file
+            from ._describe import describe_file
 
             described = describe_file(
                 path,

@@ -16,6 +16,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "BUDGETS",
             "EVALUATE_MAX_ROWS",
             "FIT_MAX_ROWS",
+            "SAMPLE_SEED",
             "EVALUATE_MAX_ROWS",
             "FIT_MAX_ROWS",
             "rows_for_width",

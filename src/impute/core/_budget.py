@@ -2,7 +2,8 @@
 
 A table is trained in batches of rows, a time series in batches of windows; both families size
 their steps and their epochs here, so that the budget of a fit is set in one place. The rows a
-fit or an evaluation reads from a file (``FIT_MAX_ROWS``, ``EVALUATE_MAX_ROWS``) are set here too.
+fit or an evaluation reads from a file (``FIT_MAX_ROWS``, ``EVALUATE_MAX_ROWS``, drawn with
+``SAMPLE_SEED``) are set here too.
 """
 
 import math
@@ -19,6 +20,7 @@ ROWS_CAP = 20_000  # rows beyond which a table gets no more steps
 WIDE = 64  # columns beyond which each row's work is spread thinner (fewer steps, rows, checks)
 FIT_MAX_ROWS = 100_000  # rows a fit from a file reads; a longer file gives a fixed sample
 EVALUATE_MAX_ROWS = 5_000  # rows an evaluation of a file hides cells in and scores
+SAMPLE_SEED = 0  # draws the rows of files longer than those, so a file always gives one sample
 
 BATCH_TOKENS = 16_384  # cells per time-series step: 32 windows of 48 steps of 11 features
 MAX_BATCH_WINDOWS = 64

@@ -500,33 +500,31 @@ def test_numbers_with_a_decimal_comma_are_modelled_and_written_back_with_one(tmp
     assert result.exit_code == 0 and numbers.dtype == np.float64 and not np.isnan(numbers).any()
 
 
-def test_help_and_a_refused_option_load_none_of_the_model_libraries(tmp_path):
-    """``impute --help`` and usage errors answer at once: they import neither torch nor
-    scikit-learn nor pandas, which take seconds to load and only a fit or a fill needs."""
+def commands_in_a_fresh_process(tmp_path, commands):
+    """Run each command line (a list of arguments) in one new Python process; return their exit
+    statuses and which of torch, scikit-learn and pandas that process had imported by the end."""
     code = (
-        "import sys\n"
+        "import json, sys\n"
         "from typer.testing import CliRunner\n"
         "from impute.cli._app import app\n"
-        "for args in (['--help'], ['fill', '--help'], ['fit', 'nowhere.csv']):\n"
-        "    print(CliRunner().invoke(app, args).exit_code)\n"
-        "print(sorted(m for m in ('torch', 'sklearn', 'pandas') if m in sys.modules))\n"
+        f"codes = [CliRunner().invoke(app, args).exit_code for args in {commands!r}]\n"
+        "loaded = [m for m in ('torch', 'sklearn', 'pandas') if m in sys.modules]\n"
+        "print(json.dumps([codes, loaded]))\n"
     )
     ran = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
     )
-    assert ran.stdout.split("\n")[:4] == ["0", "0", "2", "[]"], ran.stdout + ran.stderr
+    return json.loads(ran.stdout.splitlines()[-1])
+
+
+def test_help_and_a_refused_option_load_none_of_the_model_libraries(tmp_path):
+    """``impute --help`` and usage errors answer at once: they import neither torch nor
+    scikit-learn nor pandas, which take seconds to load and only a fit or a fill needs."""
+    commands = [["--help"], ["fill", "--help"], ["fit", "nowhere.csv"]]
+    assert commands_in_a_fresh_process(tmp_path, commands) == [[0, 0, 2], []]
 
 
 def test_describing_a_data_file_loads_no_model_library(tmp_path):
     (tmp_path / "data.csv").write_text("a,b\n1,x\n,y\n3,\n")
-    code = (
-        "import sys\n"
-        "from typer.testing import CliRunner\n"
-        "from impute.cli._app import app\n"
-        "print(CliRunner().invoke(app, ['info', 'data.csv']).exit_code)\n"
-        "print(sorted(m for m in ('torch', 'sklearn') if m in sys.modules))\n"
-    )
-    ran = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
-    )
-    assert ran.stdout.split("\n")[:2] == ["0", "[]"], ran.stdout + ran.stderr
+    codes, loaded = commands_in_a_fresh_process(tmp_path, [["info", "data.csv"]])
+    assert codes == [0] and "torch" not in loaded and "sklearn" not in loaded

@@ -13,10 +13,12 @@ def lazy_exports(package, homes, submodules=()):
     imported from its module when first read and then kept in the package's namespace, so later
     reads cost nothing. ``submodules`` are names of modules of the package exported as they are.
     A name neither exports raises ``AttributeError``, as any missing attribute does; ``__all__``
-    holds every name exported, sorted.
+    holds every name exported, sorted. A name exported twice raises ``ValueError``.
     """
     home = {name: module for module, names in homes.items() for name in names}
     home.update({name: f".{name}" for name in submodules})
+    if len(home) != sum(map(len, homes.values())) + len(submodules):
+        raise ValueError(f"{package} exports a name twice")
 
     def attribute(name):
         if name not in home:

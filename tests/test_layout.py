@@ -26,11 +26,15 @@ def module_name(path):
 
 
 def imported_modules(path):
-    """The modules of this package that ``path`` imports, as dotted names."""
+    """The modules of this package that ``path`` imports, as dotted names; for a package, also
+    those of its stub (``__init__.pyi``), which lists the imports its ``__init__.py`` makes on
+    first use (``_lazy``)."""
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    stub = path.with_suffix(".pyi")
+    source = path.read_text() + ("\n" + stub.read_text() if stub.exists() else "")
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -44,11 +48,6 @@ def imported_modules(path):
                 found.add(target)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.startswith("impute"))
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "lazy_exports":
-            # names imported on first use: each module of the mapping, and each submodule
-            found.update(f"{package}{key.value}" for key in node.args[1].keys)
-            for keyword in node.keywords:
-                found.update(f"{package}.{name.value}" for name in keyword.value.elts)
     return found
 
 

@@ -2,8 +2,9 @@
 
 Everything a user needs is named here (``__all__``): the estimators, the model files, the file
 jobs behind the command line, and the evaluation protocol; ``impute.datasets`` holds the bundled
-sample tables and ``impute.plots`` the figures. Each name is imported when first used
-(``_lazy``), so that the command line's help and usage errors need no torch. The subpackages
+sample tables and ``impute.plots`` the figures. Each name is imported when first used,
+from where this package's stub (``__init__.pyi``) imports it (``_lazy``), so that the command
+line's help and usage errors need no torch. The subpackages
 behind them:
 
 - ``core``: what both model families share (errors, device, column kinds, masks, training loop);
@@ -18,36 +19,6 @@ behind them:
 from . import _compat
 from ._lazy import lazy_exports
 
-__getattr__, __dir__, __all__ = lazy_exports(
-    __name__,
-    {
-        ".cli": [
-            "describe_file",
-            "evaluate_file",
-            "evaluate_series_file",
-            "fill_dataset",
-            "fill_file",
-            "fill_series_file",
-            "fit_file",
-            "fit_series_file",
-        ],
-        ".core": ["DataError", "ModelFileError"],
-        ".evaluation": [
-            "ampute",
-            "evaluate",
-            "evaluate_frame",
-            "evaluate_series",
-            "mae",
-            "minmax_scale",
-            "mre",
-            "rmse",
-        ],
-        ".io": ["load_model", "save_model"],
-        ".pooling": ["PooledEstimate", "pool"],
-        ".series": ["SeriesBaselineImputer", "SeriesLayout", "TimeSeriesImputer", "series_layout"],
-        ".tabular": ["MeanImputer", "TransformerImputer"],
-    },
-    submodules=("datasets", "plots"),
-)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)
 
 _compat.install()

@@ -11,17 +11,7 @@ model library), and ``fill_dataset`` for a folder of files, in one process or on
 
 from .._lazy import lazy_exports
 
-__getattr__, __dir__, exported = lazy_exports(
-    __name__,
-    {
-        "._common": ["FitResult"],
-        "._dataset_jobs": ["fill_dataset"],
-        "._describe": ["describe_file"],
-        "._jobs": ["evaluate_file", "fill_file", "fit_file"],
-        "._methods": ["METHODS", "SERIES_METHODS", "TRAINED", "make_imputer", "parse_params"],
-        "._series_jobs": ["evaluate_series_file", "fill_series_file", "fit_series_file"],
-    },
-)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)
 
 
 def main():
@@ -29,6 +19,3 @@ def main():
     from ._app import main as run
 
     run()
-
-
-__all__ = [*exported, "main"]

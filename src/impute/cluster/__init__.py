@@ -7,10 +7,4 @@ import Dask, and every function that needs it says which extra to install when i
 
 from .._lazy import lazy_exports
 
-__getattr__, __dir__, __all__ = lazy_exports(
-    __name__,
-    {
-        "._client": ["DASK_EXTRA", "dask_client", "require_dask"],
-        "._frames": ["fill_dataframe"],
-    },
-)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

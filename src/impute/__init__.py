@@ -2,10 +2,9 @@
 
 Everything a user needs is named here (``__all__``): the estimators, the model files, the file
 jobs behind the command line, and the evaluation protocol; ``impute.datasets`` holds the bundled
-sample tables and ``impute.plots`` the figures. Each name is imported when first used,
-from where this package's stub (``__init__.pyi``) imports it (``_lazy``), so that the command
-line's help and usage errors need no torch. The subpackages
-behind them:
+sample tables and ``impute.plots`` the figures. Each name is imported when first used, from
+where this package's stub (``__init__.pyi``) imports it (``_lazy``), so that the command line's
+help and usage errors need no torch. The subpackages behind them:
 
 - ``core``: what both model families share (errors, device, column kinds, masks, training loop);
 - ``tabular`` and ``series``: the two families, each a network, its training and its estimators;

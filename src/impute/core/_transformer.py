@@ -29,6 +29,14 @@ class NetworkConfig:
     dropout: float = 0.0
 
 
+def pick(x, sequences, tokens):
+    """``x[sequences, tokens]`` for x (B, T, D) and distinct (sequence, token) pairs (W,):
+    (W, D). Taken as rows of the flattened x, whose gradient torch adds back row by row
+    (``index_add``) instead of cell by cell, as it does for a pair of index tensors."""
+    b, t, d = x.shape
+    return x.reshape(b * t, d).index_select(0, sequences * t + tokens)
+
+
 class SelfAttention(nn.Module):
     def __init__(self, config):
         super().__init__()
@@ -54,7 +62,9 @@ class SelfAttention(nn.Module):
         p = self.dropout if self.training else 0.0
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=attend, dropout_p=p)  # (B, H, ., D/H)
         y = y.transpose(1, 2).reshape(b, -1, d)  # (B, T or Q, D)
-        return self.out(y if only is None else y[only[0], slots])  # (B, T, D) or (W, D)
+        if only is not None:
+            y = pick(y, only[0], slots)  # (W, D)
+        return self.out(y)  # (B, T, D) or (W, D)
 
     def _queries(self, x, only):
         """The queries of the wanted tokens only, packed to the left of each sequence and padded
@@ -64,10 +74,10 @@ class SelfAttention(nn.Module):
         counts = sequences.bincount(minlength=b)  # (B,)
         first = counts.cumsum(0) - counts  # (B,) index in ``only`` of each sequence's first token
         slots = torch.arange(len(sequences), device=x.device) - first[sequences]  # (W,)
-        wanted = F.linear(x[sequences, tokens], self.qkv.weight[:d], self.qkv.bias[:d])  # (W, D)
+        wanted = F.linear(pick(x, sequences, tokens), self.qkv.weight[:d], self.qkv.bias[:d])
         width = int(counts.max()) if len(sequences) else 0
-        q = x.new_zeros(b, width, d).index_put_((sequences, slots), wanted)  # (B, Q, D)
-        return q, slots
+        q = x.new_zeros(b * width, d).index_copy(0, sequences * width + slots, wanted)
+        return q.view(b, width, d), slots  # (B, Q, D), (W,)
 
 
 class FeedForward(nn.Module):
@@ -93,5 +103,5 @@ class Block(nn.Module):
 
     def forward(self, x, keep=None, only=None):  # x: (B, T, D); keep, only: see SelfAttention
         mixed = self.attention(self.norm_attention(x), keep, only)  # (B, T, D) or (W, D)
-        x = (x if only is None else x[only]) + mixed
+        x = (x if only is None else pick(x, *only)) + mixed
         return x + self.ff(self.norm_ff(x))  # (B, T, D) or (W, D)

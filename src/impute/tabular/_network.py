@@ -110,12 +110,16 @@ class CellTransformer(nn.Module):
         else:
             rows, columns = wanted.nonzero(as_tuple=True)  # (W,), (W,)
             finished = self.norm(last(x, only=(rows, columns)))  # (W, D)
-            read = (finished * self.head_weight[columns]).sum(-1) + self.head_bias[columns]  # (W,)
-            numeric = read.new_zeros(values.shape).index_put_((rows, columns), read)  # (B, F)
+            head = self.head_weight.index_select(0, columns)  # (W, D)
+            read = (finished * head).sum(-1) + self.head_bias.index_select(0, columns)  # (W,)
+            b, f = values.shape
+            numeric = read.new_zeros(b * f).index_copy(0, rows * f + columns, read).view(b, f)
             slots = self.slots[columns]  # (W,)
             chosen = slots >= 0  # (W,) the wanted cells of categorical columns
-            categories = finished.new_zeros(len(values), len(self.categorical_columns), x.shape[2])
-            categories.index_put_((rows[chosen], slots[chosen]), finished[chosen])  # (B, C, D)
+            c, d = len(self.categorical_columns), x.shape[2]
+            at = rows[chosen] * c + slots[chosen]  # (W',) flat (row, categorical column)
+            categories = finished.new_zeros(b * c, d).index_copy(0, at, finished[chosen])
+            categories = categories.view(b, c, d)  # (B, C, D)
         logits = categories @ self.category_head.T + self.category_bias  # (B, C, K)
         return numeric, logits.masked_fill(~self.allowed, float("-inf"))
 

@@ -36,16 +36,17 @@ CANDIDATES_PER_NEIGHBOR = 4
 ERROR_PASSES = 16
 # training rows the normal distribution is fitted to: EM solves one system per row
 NORMAL_ROWS = 4096
-PREDICT_BATCH_ROWS = 1024  # rows per network pass without gradients
+PREDICT_BATCH_ROWS = 1024  # rows per network pass without gradients, at most
+PREDICT_BATCH_CELLS = 2**15  # cells per such pass, at most: its activations stay in cache
 # own held-out cells that the whole table's blend is worth in each column's (docs/experiments.md)
 SHARE_PRIOR_CELLS = 50
 
 
-def row_batches(n_rows):
-    """Row slices of ``PREDICT_BATCH_ROWS`` for running the network without gradients."""
-    return [
-        slice(start, start + PREDICT_BATCH_ROWS) for start in range(0, n_rows, PREDICT_BATCH_ROWS)
-    ]
+def row_batches(n_rows, n_features):
+    """Row slices for running the network without gradients: ``PREDICT_BATCH_ROWS`` rows, fewer
+    beyond 32 columns, so that a batch holds at most ``PREDICT_BATCH_CELLS`` cells."""
+    size = max(1, min(PREDICT_BATCH_ROWS, PREDICT_BATCH_CELLS // max(n_features, 1)))
+    return [slice(start, start + size) for start in range(0, n_rows, size)]
 
 
 class _StoredArrays:
@@ -141,7 +142,7 @@ class NeighbourHint(_StoredArrays):
         hideable = observed & self.numeric  # (R, F)
         errors = torch.zeros_like(values)
         with torch.inference_mode():
-            for part in row_batches(len(values)):
+            for part in row_batches(*values.shape):
                 for p in range(passes):
                     hidden = hideable[part] & (turn[part] == p)  # (B, F)
                     predicted = network(values[part], observed[part] & ~hidden, hidden)[0]  # (B, F)
@@ -367,7 +368,7 @@ def fit_shares(network, values, visible, cells, positions, neighbours=None, gaus
     from being its own neighbour.
     """
     network.eval()
-    batches = row_batches(len(values))
+    batches = row_batches(*values.shape)
     with torch.inference_mode():
         fills = torch.cat(
             [network(values[part], visible[part], cells[part])[0] for part in batches]

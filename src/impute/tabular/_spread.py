@@ -302,7 +302,7 @@ def fit_spread(
     squares = torch.zeros(2, values.shape[1], dtype=torch.float64, device=values.device)
     counts = torch.zeros(values.shape[1], dtype=torch.float64, device=values.device)
     with torch.inference_mode():
-        for part in row_batches(len(values)):
+        for part in row_batches(*values.shape):
             shown, seen, wanted = values[part], visible[part], cells[part]
             numeric, logits = network(shown, seen, wanted)  # (B, F), (B, C, K)
             filled, std, _, normal_std = centre_and_spread(
@@ -417,7 +417,7 @@ def draw(network, values, visible, n_draws, generator, spread, neighbours=None, 
     parameters = _normal_draws(spread, gaussian, numeric_columns, generator, n_draws)
     parts = []
     with torch.inference_mode():
-        for part in row_batches(len(values)):
+        for part in row_batches(*values.shape):
             shown, seen = values[part], visible[part]
             numeric, _ = network(shown, seen, ~seen & numeric_columns)
             filled, std, scores, _ = centre_and_spread(
@@ -486,7 +486,7 @@ def bounds(network, values, visible, level, spread, neighbours=None, gaussian=No
     numeric_columns = ~network.categorical
     lower, upper = [], []
     with torch.inference_mode():
-        for part in row_batches(len(values)):
+        for part in row_batches(*values.shape):
             shown, seen = values[part], visible[part]
             numeric, _ = network(shown, seen, ~seen & numeric_columns)
             filled, std, *_ = centre_and_spread(

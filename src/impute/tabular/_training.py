@@ -42,7 +42,7 @@ def validation_loss(network, values, visible, cells, weights):
     network.eval()
     total, count = 0.0, 0
     with torch.inference_mode():
-        for part in row_batches(len(values)):
+        for part in row_batches(*values.shape):
             loss = (
                 network.cell_loss(network(values[part], visible[part], cells[part]), values[part])
                 * weights
@@ -173,7 +173,7 @@ def predict(network, values, visible, neighbours=None, gaussian=None):
     network.eval()
     parts = []
     with torch.inference_mode():
-        for part in row_batches(len(values)):
+        for part in row_batches(*values.shape):
             shown, seen = values[part], visible[part]
             numeric, logits = network(shown, seen, ~seen)
             numeric = blend(numeric, shown.masked_fill(~seen, 0.0), seen, neighbours, gaussian)

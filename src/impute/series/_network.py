@@ -126,10 +126,12 @@ class SeriesTransformer(nn.Module):
             return guess + (x * self.head_weight).sum(-1) + self.head_bias  # (B, L, F)
         sequences, features = wanted.reshape(b * steps, f).nonzero(as_tuple=True)  # (W,), (W,)
         finished = self.norm(over_features(x, only=(sequences, features)))  # (W, D)
-        correction = (finished * self.head_weight[features]).sum(-1) + self.head_bias[features]
-        flat = guess.reshape(b * steps, f)  # (B * L, F)
-        corrected = flat[sequences, features] + correction  # (W,)
-        return flat.index_put((sequences, features), corrected).view(b, steps, f)  # (B, L, F)
+        head = self.head_weight.index_select(0, features)  # (W, D)
+        correction = (finished * head).sum(-1) + self.head_bias.index_select(0, features)  # (W,)
+        flat = guess.reshape(-1)  # (B * L * F,)
+        cells = sequences * f + features  # (W,)
+        corrected = flat.index_select(0, cells) + correction  # (W,)
+        return flat.index_copy(0, cells, corrected).view(b, steps, f)  # (B, L, F)
 
     @staticmethod
     def _features(x):

@@ -1,4 +1,5 @@
-"""Training the table network: only hidden cells are finished; the best averaged weights kept."""
+"""Training the table network: only hidden cells are finished; the best averaged weights kept;
+passes without gradients batch rows in cache-sized pieces without changing any row's fill."""
 
 import numpy as np
 import pytest
@@ -6,8 +7,9 @@ import torch
 from support import hide, structured_table
 
 from impute.core import TrainingConfig, masked_mean
+from impute.tabular._hints import PREDICT_BATCH_CELLS, PREDICT_BATCH_ROWS, row_batches
 from impute.tabular._network import CellConfig, CellTransformer
-from impute.tabular._training import hold_out_cells, train, validation_loss
+from impute.tabular._training import hold_out_cells, predict, train, validation_loss
 
 
 def test_a_training_step_on_the_hidden_cells_alone_matches_the_full_pass():
@@ -66,3 +68,29 @@ def test_trained_model_holds_the_averaged_weights_that_scored_best():
     )
     assert history.best_epoch < len(history.validation_scores) - 1  # a later epoch was not kept
     assert score == pytest.approx(history.validation_scores[history.best_epoch], rel=1e-5)
+
+
+@pytest.mark.parametrize("n_rows, n_features", [(0, 5), (1, 5), (2500, 20), (700, 100), (3, 40000)])
+def test_passes_without_gradients_take_every_row_once_in_cache_sized_batches(n_rows, n_features):
+    batches = row_batches(n_rows, n_features)
+    rows = [row for part in batches for row in range(n_rows)[part]]
+    assert rows == list(range(n_rows))
+    assert all(len(range(n_rows)[part]) <= PREDICT_BATCH_ROWS for part in batches)
+    assert all(
+        len(range(n_rows)[part]) * n_features <= max(PREDICT_BATCH_CELLS, n_features)
+        for part in batches
+    )
+
+
+def test_a_wide_tables_fills_do_not_depend_on_how_its_rows_are_batched():
+    """Rows never interact: predicting 700 rows of 100 columns at once (in several batches)
+    gives each row what predicting it alone gives, at the batches' edges too."""
+    generator = torch.Generator().manual_seed(0)
+    values = torch.randn(700, 100, generator=generator)
+    visible = torch.rand(700, 100, generator=generator) > 0.3
+    torch.manual_seed(0)
+    model = CellTransformer(CellConfig(n_features=100, d_model=16, n_heads=2, d_ff=32))
+    together = predict(model, values, visible)
+    for row in (0, 326, 327, 699):
+        alone = predict(model, values[row : row + 1], visible[row : row + 1])
+        torch.testing.assert_close(together[row][~visible[row]], alone[0][~visible[row]])

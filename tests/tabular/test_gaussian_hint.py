@@ -220,3 +220,24 @@ def test_without_held_out_cells_no_normal_is_fitted():
     imputer.fit(X_missing)
     assert imputer.gaussian_hint_ is None
     assert not any("normal" in key for key in imputer._export_state())
+
+
+def test_the_kept_inverse_follows_the_covariance_through_refits_and_loading():
+    """The hint inverts its covariance once, not once per batch of rows, and the inverse it
+    keeps is always that of the covariance it holds: after a fit, a refit and a load."""
+    X, _, _ = correlated_sample(300)
+    X_missing, _ = hide(X, 0.3, seed=0)
+    values, observed = torch.tensor(np.nan_to_num(X_missing)), torch.tensor(~np.isnan(X_missing))
+    numeric = torch.ones(4, dtype=torch.bool)
+    hint = GaussianHint(numeric)
+    for refit in (False, True):
+        hint.fit(values[: 150 + 150 * refit], observed[: 150 + 150 * refit], None, refit)
+        assert hint.precision is hint.precision  # kept, not recomputed
+        torch.testing.assert_close(hint.precision, _normal.precision_of(hint.covariance))
+        expected = conditional(values, observed, hint.mean, hint.covariance)
+        torch.testing.assert_close(hint(values, observed), expected)
+    loaded = GaussianHint.from_state(numeric, hint.state())
+    torch.testing.assert_close(loaded.precision, hint.precision)
+    other = GaussianHint.from_state(numeric, {**hint.state(), "normal_covariance": np.eye(4)})
+    hint._load(other.state())
+    torch.testing.assert_close(hint.precision, torch.eye(4, dtype=torch.float64))

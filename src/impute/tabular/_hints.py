@@ -26,7 +26,7 @@ Shapes: B rows, F columns, R kept rows, M candidate neighbours.
 import torch
 
 from ..core import rows_for_width
-from ._normal import conditional, fit_normal
+from ._normal import conditional, fit_normal, precision_of
 
 # query rows x kept rows per distance matrix, so that it stays in cache
 DISTANCE_CHUNK_CELLS = 2**20
@@ -237,6 +237,15 @@ class GaussianHint(_StoredArrays):
         self.covariance = torch.eye(f, device=numeric.device)  # (F, F)
         # (F,) of the conditional mean in each column's fill
         self.share = torch.zeros(f, device=numeric.device)
+        self._precision = None  # the covariance's inverse, once asked for
+
+    @property
+    def precision(self):
+        """The inverse (F, F) of ``covariance`` (``precision_of``), computed once per fitted or
+        loaded covariance, not once per batch of rows."""
+        if self._precision is None:
+            self._precision = precision_of(self.covariance)
+        return self._precision
 
     def fit(self, values, observed, generator, warm_start=False):
         """Fit to the numeric ``observed`` cells of up to ``NORMAL_ROWS`` rows of ``values`` (fewer
@@ -251,10 +260,17 @@ class GaussianHint(_StoredArrays):
         mean, covariance = fit_normal(values[rows], observed[rows] & self.numeric, start=start)
         self.mean.copy_(mean)
         self.covariance.copy_(covariance)
+        self._precision = None
 
     def __call__(self, values, visible):
         """Per cell (B, F), its conditional mean given the numeric cells its row shows."""
-        return conditional(values, visible & self.numeric, self.mean, self.covariance)
+        return conditional(
+            values, visible & self.numeric, self.mean, self.covariance, precision=self.precision
+        )
+
+    def _load(self, state):
+        self._precision = None
+        return super()._load(state)
 
     def _arrays(self):
         return self.mean, self.covariance, self.share

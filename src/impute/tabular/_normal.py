@@ -43,7 +43,7 @@ def _regularised(covariance):
     return covariance + torch.diag(RIDGE * diagonal + FLOOR)
 
 
-def _precision(covariance):
+def precision_of(covariance):
     """The inverse (F, F) of a regularised covariance, in float64 (float32 on MPS, which has no
     float64)."""
     work = torch.float32 if covariance.device.type == "mps" else torch.float64
@@ -88,7 +88,7 @@ def _lower_inverse(factor):
     return torch.linalg.solve_triangular(factor, identity, upper=False)  # (B, K, K)
 
 
-def conditional(values, visible, mean, covariance, with_spread=False):
+def conditional(values, visible, mean, covariance, with_spread=False, precision=None):
     """Conditional mean of every cell given the ``visible`` cells of its row.
 
     With the precision matrix P (the inverse of the covariance), a row's hidden cells m given
@@ -108,6 +108,9 @@ def conditional(values, visible, mean, covariance, with_spread=False):
     with_spread : bool
         Also return the rows' conditional covariances (zero on their visible cells) summed over
         the rows, which is all EM needs: kept per row they would take N x F x F.
+    precision : Tensor (F, F), optional
+        ``precision_of(covariance)``, where the caller keeps it: a wide table's inverse costs
+        more than a batch of rows' solves.
 
     Returns
     -------
@@ -115,7 +118,8 @@ def conditional(values, visible, mean, covariance, with_spread=False):
         Visible cells unchanged, the others their conditional mean.
     spread : Tensor (F, F), only with ``with_spread``
     """
-    precision = _precision(covariance)  # (F, F)
+    if precision is None:
+        precision = precision_of(covariance)  # (F, F)
     f = len(precision)
     work = precision.dtype
     x = values.to(work)  # (N, F)
@@ -137,7 +141,7 @@ def conditional(values, visible, mean, covariance, with_spread=False):
     return (filled, spread[:f, :f]) if with_spread else filled
 
 
-def gap_scores(visible, covariance, generator, n_draws=0):
+def gap_scores(visible, covariance, generator, n_draws=0, precision=None):
     """The conditional spread of every row's hidden cells, and joint draws of it.
 
     A row's hidden cells given its visible ones have covariance P_mm⁻¹; with L Lᵀ = P_mm,
@@ -153,6 +157,8 @@ def gap_scores(visible, covariance, generator, n_draws=0):
         Drives the draws (on the device of ``visible``); unused without draws.
     n_draws : int
         D, the number of draws.
+    precision : Tensor (F, F), optional
+        ``precision_of(covariance)``, as for ``conditional``.
 
     Returns
     -------
@@ -162,7 +168,8 @@ def gap_scores(visible, covariance, generator, n_draws=0):
         Each draw's deviations divided by ``std``: standard normal per cell, correlated within a
         row as its gaps are; 0 on visible cells.
     """
-    precision = _precision(covariance)  # (F, F)
+    if precision is None:
+        precision = precision_of(covariance)  # (F, F)
     n, f = visible.shape
     # one more column, where the padding of every row's gaps writes
     std = torch.zeros(n, f + 1, dtype=precision.dtype, device=visible.device)

@@ -45,7 +45,7 @@ from torch.nn import functional as F
 
 from ..core import AdamW, rows_for_width
 from ._hints import _StoredArrays, blend, row_batches
-from ._normal import conditional, gap_scores, resampled
+from ._normal import conditional, gap_scores, precision_of, resampled
 
 QUANTILE_LEVELS = 201  # stored quantiles per column: every half percent
 SHRINK_CELLS = 200  # held-out cells at which a column's own quantiles weigh as much as all's
@@ -394,7 +394,9 @@ def centre_and_spread(
         )
         std = gaps.float()
     else:
-        std, scores = gap_scores(~gaps, gaussian.covariance, generator, n_draws)
+        std, scores = gap_scores(
+            ~gaps, gaussian.covariance, generator, n_draws, precision=gaussian.precision
+        )
     normal_std = std
     if neighbours is not None:
         ratio = local / neighbours.typical_error().clamp(min=1e-12)  # (B, F)
@@ -445,21 +447,28 @@ def draw(network, values, visible, n_draws, generator, spread, neighbours=None, 
 
 
 def _normal_draws(spread, gaussian, numeric_columns, generator, n_draws):
-    """Each draw's own normal distribution (``resampled``), or None when no fill takes a share
-    of the normal's conditional mean."""
+    """Each draw's own normal distribution (``resampled``): means (D, F), covariances
+    (D, F, F) and their inverses, one list of D; or None when no fill takes a share of the
+    normal's conditional mean."""
     rows = int(spread.normal_rows)
     if gaussian is None or rows < 2 or not gaussian.share.any():
         return None
     columns = numeric_columns.nonzero().squeeze(1)
-    return resampled(gaussian.mean, gaussian.covariance, columns, rows, generator, n_draws)
+    means, covariances = resampled(
+        gaussian.mean, gaussian.covariance, columns, rows, generator, n_draws
+    )
+    return means, covariances, [precision_of(c) for c in covariances]
 
 
-def _refilled(shown, seen, numeric_columns, gaussian, means, covariances):
+def _refilled(shown, seen, numeric_columns, gaussian, means, covariances, precisions):
     """How far each draw's normal moves the fills (D, B, F): the column's share of the change
     in its conditional mean."""
     given = seen & numeric_columns
-    fitted = conditional(shown, given, gaussian.mean, gaussian.covariance)  # (B, F)
-    moved = [conditional(shown, given, m, c) - fitted for m, c in zip(means, covariances)]
+    fitted = gaussian(shown, given)  # (B, F)
+    moved = [
+        conditional(shown, given, m, c, precision=p) - fitted
+        for m, c, p in zip(means, covariances, precisions)
+    ]
     return gaussian.share * torch.stack(moved)  # (D, B, F)
 
 

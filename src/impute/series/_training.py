@@ -17,7 +17,7 @@ from ..core import AdamW, TrainingConfig, draw_window_mask, masked_mean, train_e
 from ._windows import gather_windows, sample_windows, stitching_windows, tile_windows
 
 MAX_VALIDATION_WINDOWS = 256
-PREDICT_BATCH_TOKENS = 65_536
+PREDICT_BATCH_TOKENS = 16_384  # tokens per pass without gradients: its activations stay in cache
 
 
 @dataclass

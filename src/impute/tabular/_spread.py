@@ -474,12 +474,15 @@ def _refilled(shown, seen, numeric_columns, gaussian, means, covariances, precis
 
 def _draw_categories(network, drawn, given, categories, temperature, generator):
     """``drawn`` (D, B, F) with its ``categories`` (B, F) drawn from the network's scores given
-    the cells ``given`` (B, F) of each draw, at each column's ``temperature`` (C, 1); every draw
-    is scored in one pass (D x B rows)."""
+    the cells ``given`` (B, F) of each draw, at each column's ``temperature`` (C, 1); the D x B
+    rows of all draws are scored together, in cache-sized batches (``row_batches``)."""
     d, b, f = drawn.shape
     columns = network.categorical_columns  # (C,)
     rows = drawn.reshape(d * b, f)  # (D·B, F)
-    logits = network(rows, given.repeat(d, 1), categories.repeat(d, 1))[1]  # (D·B, C, K)
+    shown, wanted = given.repeat(d, 1), categories.repeat(d, 1)  # (D·B, F) each
+    logits = torch.cat(
+        [network(rows[part], shown[part], wanted[part])[1] for part in row_batches(d * b, f)]
+    )  # (D·B, C, K)
     noise = torch.rand(logits.shape, generator=generator, device=logits.device)
     gumbel = -torch.log(-torch.log(noise.clamp(min=1e-20)))  # Gumbel-max: a softmax draw
     chosen = (logits / temperature + gumbel).argmax(-1)  # (D·B, C)

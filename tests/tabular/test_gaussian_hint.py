@@ -131,6 +131,24 @@ def test_the_fill_does_not_depend_on_how_many_rows_are_solved_at_once(monkeypatc
     torch.testing.assert_close(conditional(*args), whole)
 
 
+def test_several_normals_conditioned_on_together_give_each_ones_own_fills(monkeypatch):
+    X, mean, covariance = correlated_sample(60)
+    X_missing, _ = hide(X, 0.4, seed=3)
+    values, visible = torch.tensor(np.nan_to_num(X_missing)), torch.tensor(~np.isnan(X_missing))
+    rng = np.random.default_rng(4)
+    means = torch.tensor(mean + 0.3 * rng.normal(size=(3, 4)))
+    covariances = []
+    for _ in range(3):
+        root = rng.normal(size=(4, 4))
+        covariances.append(covariance + root @ root.T)
+    covariances = torch.tensor(np.stack(covariances))
+    monkeypatch.setattr("impute.tabular._normal.SOLVE_CELLS", 3 * 16 * 5)  # several batches
+    together = conditional(values, visible, means, covariances)
+    assert together.shape == (3, *values.shape)
+    for drawn, m, c in zip(together, means, covariances):
+        torch.testing.assert_close(drawn, conditional(values, visible, m, c), rtol=1e-12, atol=0)
+
+
 def test_the_shares_are_the_best_blend_within_the_triangle():
     rng = np.random.default_rng(0)
     first, second = torch.tensor(rng.normal(size=(2, 200, 5)))

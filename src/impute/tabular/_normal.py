@@ -26,14 +26,15 @@ STEP_GROWTH = 4  # SQUAREM's longest step grows by this factor each time a step 
 SOLVE_CELLS = 2**18  # rows x hidden x hidden per batched solve: 2 MiB in float64, held in cache
 
 
-def _batches(rows, counts):
+def _batches(rows, counts, copies=1):
     """``rows`` (in ascending order of their ``counts`` of gaps) cut into batches of at most
-    ``SOLVE_CELLS`` rows x K x K cells, K the batch's largest count."""
+    ``SOLVE_CELLS`` cells: ``copies`` x rows x K x K, K the batch's largest count."""
     counts = counts.cpu().numpy()
+    budget = max(1, SOLVE_CELLS // copies)
     start = 0
     while start < len(rows):
         cells = np.arange(1, len(rows) - start + 1) * counts[start:].astype(np.int64) ** 2
-        end = start + max(1, int(np.searchsorted(cells, SOLVE_CELLS, side="right")))
+        end = start + max(1, int(np.searchsorted(cells, budget, side="right")))
         yield rows[start:end]
         start = end
 
@@ -53,10 +54,14 @@ def precision_of(covariance):
 def _gap_blocks(visible, precision):
     """Each batch of rows' precision block over its hidden cells, factorised.
 
-    Yields ``(rows (B,), columns (B, K), factor (B, K, K))``: the rows (taken in order of their
-    number of hidden cells), each row's hidden columns and then F as padding up to the batch's
-    largest count K, and the Cholesky factor L of P_mm (L Lᵀ = P_mm). The padding is factorised
-    as an identity beside P_mm, whose factor is exactly L beside an identity, so nothing of it
+    ``precision`` is one matrix (F, F) or a stack of them (D, F, F), whose blocks are then
+    factorised together, the rows' gaps being the same in all.
+
+    Yields ``(rows (B,), columns (B, K), factor (B, K, K) or (D, B, K, K))``: the rows (taken in
+    order of their number of hidden cells), each row's hidden columns and then F as padding up
+    to the batch's largest count K, and the Cholesky factor L of P_mm (L Lᵀ = P_mm). The
+    padding reads a row and column F of zeros with a 1 put on its diagonal, so its block is an
+    identity beside P_mm, whose factor is exactly L beside an identity, and nothing of it
     reaches the real cells; callers give the padding a column F of their own to read and write.
     """
     hidden = ~visible  # (N, F)
@@ -65,19 +70,18 @@ def _gap_blocks(visible, precision):
     order = order[counts[order] > 0]
     if not len(order):
         return
-    f = len(precision)
-    most = int(counts[order[-1]])
-    identity = torch.eye(most, dtype=precision.dtype, device=precision.device)
-    padded = torch.block_diag(precision, identity)  # (F + most, F + most)
+    f = precision.shape[-1]
+    copies = precision[..., 0, 0].numel()  # D, or 1
+    padded = torch.nn.functional.pad(precision, (0, 1, 0, 1))  # (..., F + 1, F + 1)
     hidden_first = hidden.to(torch.int8).argsort(dim=1, descending=True, stable=True)  # (N, F)
-    for rows in _batches(order, counts[order]):
+    for rows in _batches(order, counts[order], copies):
         k = int(counts[rows[-1]])  # K, this batch's largest number of gaps
         slots = torch.arange(k, device=visible.device)  # (K,)
         used = slots < counts[rows, None]  # (B, K)
-        # (B, K): the padding indexes the identity, in columns F, F + 1, ...
-        columns = torch.where(used, hidden_first[rows, :k], f + slots)
-        block = padded[columns[:, :, None], columns[:, None, :]]  # (B, K, K): P_mm, then identity
-        yield rows, columns.clamp(max=f), torch.linalg.cholesky(block)  # (B, K, K)
+        columns = torch.where(used, hidden_first[rows, :k], f)  # (B, K): the padding reads F
+        block = padded[..., columns[:, :, None], columns[:, None, :]]  # (..., B, K, K)
+        block.diagonal(dim1=-2, dim2=-1).add_(~used)  # the padding's block: an identity
+        yield rows, columns, torch.linalg.cholesky(block)  # (..., B, K, K)
 
 
 def _lower_inverse(factor):
@@ -101,43 +105,48 @@ def conditional(values, visible, mean, covariance, with_spread=False, precision=
     values : Tensor (N, F)
         Entries where ``visible`` is False are ignored.
     visible : BoolTensor (N, F)
-    mean : Tensor (F,)
-    covariance : Tensor (F, F)
+    mean : Tensor (F,) or (D, F)
+        One normal's mean, or the means of D normals, whose conditional means are then
+        computed together (each row's gaps are the same under all).
+    covariance : Tensor (F, F) or (D, F, F)
         Regularised, so that it and every block of its inverse can be solved. The solves run in
         float64.
     with_spread : bool
         Also return the rows' conditional covariances (zero on their visible cells) summed over
-        the rows, which is all EM needs: kept per row they would take N x F x F.
-    precision : Tensor (F, F), optional
+        the rows, which is all EM needs: kept per row they would take N x F x F. One normal
+        only.
+    precision : Tensor (F, F) or (D, F, F), optional
         ``precision_of(covariance)``, where the caller keeps it: a wide table's inverse costs
         more than a batch of rows' solves.
 
     Returns
     -------
-    filled : Tensor (N, F)
+    filled : Tensor (N, F) or (D, N, F)
         Visible cells unchanged, the others their conditional mean.
     spread : Tensor (F, F), only with ``with_spread``
     """
     if precision is None:
-        precision = precision_of(covariance)  # (F, F)
-    f = len(precision)
+        precision = precision_of(covariance)  # (..., F, F)
+    f = precision.shape[-1]
     work = precision.dtype
     x = values.to(work)  # (N, F)
-    centred = ((x - mean.to(work)) * visible).nan_to_num()  # (N, F), 0 on the hidden cells
     # one more column, 0, that the padding of every row's gaps reads and writes
-    pull = torch.nn.functional.pad(centred @ precision, (0, 1))  # (N, F + 1): P_{:, o} (x - μ)_o
-    mean = torch.nn.functional.pad(mean.to(work), (0, 1))  # (F + 1,)
-    filled = torch.nn.functional.pad(torch.where(visible, x, mean[:f]), (0, 1))  # (N, F + 1)
+    mean = torch.nn.functional.pad(mean.to(work), (0, 1))  # (..., F + 1)
+    centre = mean[..., None, :f]  # (..., 1, F)
+    centred = ((x - centre) * visible).nan_to_num()  # (..., N, F), 0 on the hidden cells
+    pull = torch.nn.functional.pad(centred @ precision, (0, 1))  # (..., N, F + 1): P (x - μ)_o
+    filled = torch.nn.functional.pad(torch.where(visible, x, centre), (0, 1))  # (..., N, F + 1)
     spread = precision.new_zeros(f + 1, f + 1)  # row-major
     for rows, at, factor in _gap_blocks(visible, precision):
-        solved = torch.cholesky_solve(pull[rows[:, None], at][..., None], factor).squeeze(-1)
-        filled[rows[:, None], at] = mean[at] - solved  # (B, K)
+        wanted = pull[..., rows[:, None], at][..., None]  # (..., B, K, 1)
+        solved = torch.cholesky_solve(wanted, factor).squeeze(-1)  # (..., B, K)
+        filled[..., rows[:, None], at] = mean[..., at] - solved
         if with_spread:
             lower_inverse = _lower_inverse(factor)  # (B, K, K)
             inverse = lower_inverse.mT @ lower_inverse  # (B, K, K): P_mm⁻¹, then identity
             cells = (at[:, :, None] * (f + 1) + at[:, None, :]).flatten()  # (B K K,)
             spread.view(-1).index_add_(0, cells, inverse.flatten())  # (F + 1, F + 1)
-    filled = filled[:, :f].to(values.dtype)
+    filled = filled[..., :f].to(values.dtype)
     return (filled, spread[:f, :f]) if with_spread else filled
 
 

@@ -448,8 +448,8 @@ def draw(network, values, visible, n_draws, generator, spread, neighbours=None, 
 
 def _normal_draws(spread, gaussian, numeric_columns, generator, n_draws):
     """Each draw's own normal distribution (``resampled``): means (D, F), covariances
-    (D, F, F) and their inverses, one list of D; or None when no fill takes a share of the
-    normal's conditional mean."""
+    (D, F, F) and their inverses (D, F, F); or None when no fill takes a share of the normal's
+    conditional mean."""
     rows = int(spread.normal_rows)
     if gaussian is None or rows < 2 or not gaussian.share.any():
         return None
@@ -457,19 +457,17 @@ def _normal_draws(spread, gaussian, numeric_columns, generator, n_draws):
     means, covariances = resampled(
         gaussian.mean, gaussian.covariance, columns, rows, generator, n_draws
     )
-    return means, covariances, [precision_of(c) for c in covariances]
+    return means, covariances, precision_of(covariances)
 
 
 def _refilled(shown, seen, numeric_columns, gaussian, means, covariances, precisions):
     """How far each draw's normal moves the fills (D, B, F): the column's share of the change
-    in its conditional mean."""
+    in its conditional mean. The D normals are conditioned on together, as each row's gaps are
+    the same under all."""
     given = seen & numeric_columns
     fitted = gaussian(shown, given)  # (B, F)
-    moved = [
-        conditional(shown, given, m, c, precision=p) - fitted
-        for m, c, p in zip(means, covariances, precisions)
-    ]
-    return gaussian.share * torch.stack(moved)  # (D, B, F)
+    moved = conditional(shown, given, means, covariances, precision=precisions)  # (D, B, F)
+    return gaussian.share * (moved - fitted)  # (D, B, F)
 
 
 def _draw_categories(network, drawn, given, categories, temperature, generator):

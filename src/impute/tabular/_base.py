@@ -299,30 +299,41 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         """One output table: ``columns`` with the ``decoded`` fills (None: nothing to fill) put
         in the missing cells of the ``modelled`` ones; ``X`` is the validated input (an array, or
         a DataFrame on the column-by-column path)."""
+        if self.kinds_ is None:
+            return self._assemble_array(decoded, modelled, missing, indicator, X)
         for j, filled in zip(modelled, decoded or ()):
             if as_floats and is_numeric_dtype(filled.dtype):
                 columns[j] = columns[j].astype(np.float64)
             columns[j] = columns[j].where(~missing[:, j], filled)
         if self.keep_empty_features:
             for j in np.flatnonzero(self.empty_features_):
-                if self.kinds_ is None or is_numeric_dtype(columns[j].dtype):
+                if is_numeric_dtype(columns[j].dtype):
                     columns[j] = columns[j].fillna(0)
         else:
             columns = [column for column, empty in zip(columns, self.empty_features_) if not empty]
-        if self.kinds_ is None:
-            filled = (
-                np.column_stack([column.to_numpy(dtype=X.dtype) for column in columns])
-                if columns
-                else X[:, :0]
-            )
-            if indicator is not None:
-                filled = np.hstack([filled, indicator.astype(filled.dtype)])
-            return filled
         out = pd.concat(columns, axis=1) if columns else X.iloc[:, :0].copy()
         if indicator is not None:
             names = self.get_feature_names_out()[out.shape[1] :]
             out = pd.concat([out, pd.DataFrame(indicator, columns=names, index=out.index)], axis=1)
         return in_output_container(self, out)
+
+    def _assemble_array(self, decoded, modelled, missing, indicator, X):
+        """``_assemble`` on the array path, whole arrays at a time: ``X`` (N, F) of floats with
+        its ``missing`` cells NaN, the ``decoded`` fills (numbers) in those of the ``modelled``
+        columns, and the empty features dropped or set to 0."""
+        filled = X.copy()
+        filled[missing] = np.nan
+        if decoded is not None:
+            fills = np.column_stack([column.to_numpy(dtype=X.dtype) for column in decoded])
+            filled[:, modelled] = np.where(missing[:, modelled], fills, filled[:, modelled])
+        empty = self.empty_features_
+        if self.keep_empty_features:
+            filled[:, empty] = np.nan_to_num(filled[:, empty], nan=0.0)
+        else:
+            filled = filled[:, ~empty]
+        if indicator is not None:
+            filled = np.hstack([filled, indicator.astype(filled.dtype)])
+        return filled
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns, in the order ``transform`` returns them.

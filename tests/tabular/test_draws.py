@@ -1,6 +1,7 @@
 """Draws and intervals: observed cells never move, the spread follows what the row says, seeds
 reproduce, and a model that cannot draw says so."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from impute.evaluation import draw_interval
 from impute.tabular._encoding import nearest_value, value_support
 from impute.tabular._spread import (
     PredictiveSpread,
+    _draw_categories,
     gap_odds,
     network_advantage,
     weighted_quantile,
@@ -214,6 +216,39 @@ def test_categories_are_drawn_in_proportion_to_what_the_row_says():
     assert agree > 0.85
     clear = hidden & (np.abs(a) > 1)  # far from the boundary: the row leaves no doubt
     assert np.mean([(d["sign"][clear] == frame["sign"][clear]).mean() for d in draws]) > 0.95
+
+
+def test_each_categorical_column_is_drawn_from_its_own_softmax_independently_of_the_others():
+    class Scores:
+        """Stands in for the network: fixed scores of 2 + 3 categories of columns 1 and 2."""
+
+        categorical_columns = torch.tensor([1, 2])
+        starts = torch.tensor([0, 0, 2])
+        logits = torch.tensor(
+            [[0.0, 1.0, -math.inf, -math.inf, -math.inf], [-math.inf, -math.inf, 2.0, 0.0, -1.0]]
+        )
+
+        def __call__(self, rows, shown, wanted):
+            return None, self.logits.expand(len(rows), -1, -1)
+
+    network, temperature = Scores(), torch.tensor([[1.0], [2.0]])
+    n_draws, n_rows = 50, 800
+    drawn = torch.zeros(n_draws, n_rows, 3)
+    categories = torch.tensor([False, True, True]).expand(n_rows, 3)
+    given = ~categories
+    generator = torch.Generator().manual_seed(0)
+    codes = _draw_categories(network, drawn, given, categories, temperature, generator)
+    first, second = codes[..., 1].flatten().long(), codes[..., 2].flatten().long()
+    expected = [
+        torch.softmax(torch.tensor([0.0, 1.0]), 0),
+        torch.softmax(torch.tensor([2.0, 0.0, -1.0]) / 2.0, 0),
+    ]
+    for column, probabilities in zip((first, second), expected):
+        seen = torch.bincount(column, minlength=len(probabilities)) / len(column)
+        torch.testing.assert_close(seen, probabilities, atol=0.01, rtol=0)
+    joint = torch.bincount(first * 3 + second, minlength=6).view(2, 3) / len(first)
+    torch.testing.assert_close(joint, expected[0][:, None] * expected[1], atol=0.01, rtol=0)
+    assert (codes[..., 0] == 0).all()  # a numeric column is left as it was
 
 
 def test_weighted_quantiles_count_each_value_by_its_weight():

@@ -481,8 +481,10 @@ def _draw_categories(network, drawn, given, categories, temperature, generator):
     logits = torch.cat(
         [network(rows[part], shown[part], wanted[part])[1] for part in row_batches(d * b, f)]
     )  # (D·B, C, K)
-    noise = torch.rand(logits.shape, generator=generator, device=logits.device)
-    gumbel = -torch.log(-torch.log(noise.clamp(min=1e-20)))  # Gumbel-max: a softmax draw
+    # Gumbel-max, a softmax draw: one noise per category of a row, since each column's scores
+    # outside its own categories are -inf and so each column reads only its own noises
+    noise = torch.rand((d * b, 1, logits.shape[2]), generator=generator, device=logits.device)
+    gumbel = -torch.log(-torch.log(noise.clamp(min=1e-20)))  # (D·B, 1, K)
     chosen = (logits / temperature + gumbel).argmax(-1)  # (D·B, C)
     codes = (chosen - network.starts[columns]).to(rows.dtype)  # (D·B, C)
     coded = rows.index_copy(1, columns, codes).reshape(d, b, f)

@@ -5,10 +5,13 @@ normal, e standard normal noise), 30% of cells hidden at random. Each configurat
 default TransformerImputer on a table of ROWS x COLUMNS, then fills 2,000 fresh rows of the same
 generator with 30% hidden, and reports fit seconds, fill rows per second, and RMSE on the fresh
 rows' hidden cells in min-max scaled units (scaled by the training table's observed range).
+With ``--draws N`` it also times N draws (``sample``) of the fresh rows and their share of the
+fit (issue 35's cost target: 20 draws at most a tenth of the fit on a 2,000-row table).
 
     OMP_NUM_THREADS=2 python benchmarks/scale.py                        # 20,000 and 1,000,000 rows
     OMP_NUM_THREADS=2 python benchmarks/scale.py --configs 2000x20 2000x200
     OMP_NUM_THREADS=2 python benchmarks/scale.py --set budget=thorough   # any parameter
+    OMP_NUM_THREADS=2 python benchmarks/scale.py --configs 2000x20 2000x200 --draws 20
 
 Runs only public API, so the same script measures an earlier commit installed in a venv of its
 own; a ratio is only worth quoting between runs made side by side on the same machine.
@@ -44,7 +47,7 @@ def with_gaps(X, seed):
     return np.where(hidden, np.nan, X), hidden
 
 
-def run(n_rows, n_columns, params):
+def run(n_rows, n_columns, params, n_draws=0):
     train, _ = with_gaps(generate(n_rows, n_columns, seed=0), seed=1)
     truth = generate(FRESH_ROWS, n_columns, seed=2)
     fresh, hidden = with_gaps(truth, seed=3)
@@ -58,7 +61,7 @@ def run(n_rows, n_columns, params):
     fill_seconds = time.perf_counter() - start
     low, high = np.nanmin(train, axis=0), np.nanmax(train, axis=0)
     errors = (filled - truth) / (high - low)
-    return {
+    result = {
         "rows": n_rows,
         "columns": n_columns,
         "params": params,
@@ -67,6 +70,17 @@ def run(n_rows, n_columns, params):
         "epochs": imputer.n_epochs_,
         "rmse": round(float(np.sqrt(np.mean(errors[hidden] ** 2))), 5),
     }
+    if n_draws:
+        gc.collect()
+        start = time.perf_counter()
+        imputer.sample(fresh, n_draws=n_draws, random_state=0)
+        draw_seconds = time.perf_counter() - start
+        result.update(
+            draws=n_draws,
+            draw_seconds=round(draw_seconds, 2),
+            draws_share_of_fit=round(draw_seconds / fit_seconds, 3),
+        )
+    return result
 
 
 def main():
@@ -83,6 +97,9 @@ def main():
         metavar="PARAM=VALUE",
         help="TransformerImputer parameters, values read as by the command line's --param",
     )
+    parser.add_argument(
+        "--draws", type=int, default=0, metavar="N", help="also time N draws of the fresh rows"
+    )
     args = parser.parse_args()
     params = {}
     if args.set:  # an earlier commit, measured without --set, may lack impute.cli.parse_params
@@ -93,7 +110,7 @@ def main():
     results = []
     for config in args.configs:
         n_rows, n_columns = (int(part) for part in config.split("x"))
-        results.append(run(n_rows, n_columns, params))
+        results.append(run(n_rows, n_columns, params, args.draws))
         print(json.dumps(results[-1]), flush=True)
     for first, second in itertools.pairwise(results):
         print(

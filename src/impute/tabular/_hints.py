@@ -166,34 +166,35 @@ class NeighbourHint(_StoredArrays):
         # rows per chunk, so that its (rows, R) matrices stay in cache
         size = max(1, DISTANCE_CHUNK_CELLS // len(r))
         chunks = [slice(start, start + size) for start in range(0, len(values), size)]
-        parts = [
-            self._chunk(
-                values[rows],
-                visible[rows],
-                seen,
-                reference,
-                None if exclude is None else exclude[rows],
-                with_scale,
-            )
-            for rows in chunks
-        ]
+        # Every chunk writes its two (rows, R) matrices into these: a fresh pair per chunk is
+        # memory the allocator may hand back to the system and take again, page by page.
+        squares = values.new_empty(min(size, len(values)), len(r))  # (rows, R)
+        shared = torch.empty_like(squares)  # (rows, R)
+        parts = []
+        for rows in chunks:
+            shown = values[rows]
+            work = squares[: len(shown)], shared[: len(shown)]
+            own = None if exclude is None else exclude[rows]
+            parts.append(self._chunk(shown, visible[rows], seen, reference, own, with_scale, work))
         if with_scale:
             return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
         return torch.cat(parts)
 
-    def _chunk(self, values, visible, seen, reference, exclude, with_scale=False):
+    def _chunk(self, values, visible, seen, reference, exclude, with_scale, work):
         """The correction for a few rows (B, F), given ``seen`` (R, F) and ``reference`` (3F, R),
-        and with ``with_scale`` the errors' root mean square."""
+        and with ``with_scale`` the errors' root mean square; ``work`` is two (B, R) matrices
+        to compute the distances in, overwritten."""
         k = self.n_neighbors
         query = (visible & self.numeric).float()  # (B, F)
         x = values * query  # (B, F)
-        squares = torch.cat([x.square(), query, x], 1) @ reference  # (B, R)
-        # (B, R); 0 / 0: nothing shared
-        distance = (squares / (query @ seen.T)).nan_to_num_(nan=float("inf"))
+        squares, shared = work
+        torch.matmul(torch.cat([x.square(), query, x], 1), reference, out=squares)  # (B, R)
+        torch.matmul(query, seen.T, out=shared)  # (B, R) columns both rows show
+        distance = squares.div_(shared).nan_to_num_(nan=float("inf"))  # (B, R); 0 / 0: none
         if exclude is not None:
             # (B, R)
             own = torch.arange(distance.shape[1], device=values.device) == exclude[:, None]
-            distance = distance.masked_fill(own, float("inf"))
+            distance.masked_fill_(own, float("inf"))
         candidates = min(CANDIDATES_PER_NEIGHBOR * k, distance.shape[1])
         near, rows = distance.topk(candidates, dim=1, largest=False)  # (B, M)
         present = self.observed[rows] & self.numeric & near.isfinite()[..., None]  # (B, M, F)

@@ -71,7 +71,7 @@ def _gap_blocks(visible, precision):
     if not len(order):
         return
     f = precision.shape[-1]
-    copies = precision[..., 0, 0].numel()  # D, or 1
+    copies = precision.shape[:-2].numel()  # D, or 1
     padded = torch.nn.functional.pad(precision, (0, 1, 0, 1))  # (..., F + 1, F + 1)
     hidden_first = hidden.to(torch.int8).argsort(dim=1, descending=True, stable=True)  # (N, F)
     for rows in _batches(order, counts[order], copies):

@@ -48,7 +48,7 @@ from ._training import (
     masked_mean,
     train_epochs,
 )
-from ._transformer import Block, NetworkConfig
+from ._transformer import Block, NetworkConfig, place
 
 __all__ = [
     "BUDGETS",
@@ -93,6 +93,7 @@ __all__ = [
     "make_mask",
     "masked_mean",
     "one_thread",
+    "place",
     "present_text",
     "resolve_device",
     "rows_for_width",

@@ -37,6 +37,13 @@ def pick(x, sequences, tokens):
     return x.reshape(b * t, d).index_select(0, sequences * t + tokens)
 
 
+def place(rows, sequences, tokens, b, t):
+    """The inverse of ``pick``: a (B, T, ...) tensor of zeros with ``rows`` (W, ...) at the
+    distinct (sequence, token) pairs (W,), written as rows of the flattened tensor."""
+    flat = rows.new_zeros(b * t, *rows.shape[1:])  # (B x T, ...)
+    return flat.index_copy(0, sequences * t + tokens, rows).view(b, t, *rows.shape[1:])
+
+
 class SelfAttention(nn.Module):
     def __init__(self, config):
         super().__init__()
@@ -76,8 +83,7 @@ class SelfAttention(nn.Module):
         slots = torch.arange(len(sequences), device=x.device) - first[sequences]  # (W,)
         wanted = F.linear(pick(x, sequences, tokens), self.qkv.weight[:d], self.qkv.bias[:d])
         width = int(counts.max()) if len(sequences) else 0
-        q = x.new_zeros(b * width, d).index_copy(0, sequences * width + slots, wanted)
-        return q.view(b, width, d), slots  # (B, Q, D), (W,)
+        return place(wanted, sequences, slots, b, width), slots  # (B, Q, D), (W,)
 
 
 class FeedForward(nn.Module):

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..core import Block, NetworkConfig
+from ..core import Block, NetworkConfig, place
 
 
 @dataclass
@@ -113,13 +113,11 @@ class CellTransformer(nn.Module):
             head = self.head_weight.index_select(0, columns)  # (W, D)
             read = (finished * head).sum(-1) + self.head_bias.index_select(0, columns)  # (W,)
             b, f = values.shape
-            numeric = read.new_zeros(b * f).index_copy(0, rows * f + columns, read).view(b, f)
+            numeric = place(read, rows, columns, b, f)  # (B, F)
             slots = self.slots[columns]  # (W,)
             chosen = slots >= 0  # (W,) the wanted cells of categorical columns
-            c, d = len(self.categorical_columns), x.shape[2]
-            at = rows[chosen] * c + slots[chosen]  # (W',) flat (row, categorical column)
-            categories = finished.new_zeros(b * c, d).index_copy(0, at, finished[chosen])
-            categories = categories.view(b, c, d)  # (B, C, D)
+            c = len(self.categorical_columns)
+            categories = place(finished[chosen], rows[chosen], slots[chosen], b, c)  # (B, C, D)
         logits = categories @ self.category_head.T + self.category_bias  # (B, C, K)
         return numeric, logits.masked_fill(~self.allowed, float("-inf"))
 

@@ -189,13 +189,14 @@ def gap_scores(visible, covariance, generator, n_draws=0, precision=None):
         std[rows[:, None], at] = deviation
         if n_draws:
             z = torch.randn(
-                (n_draws, *at.shape, 1),
+                (n_draws, *at.shape),
                 generator=generator,
                 dtype=precision.dtype,
                 device=visible.device,
-            )  # (D, B, K, 1)
-            drawn = torch.linalg.solve_triangular(factor.mT, z, upper=True).squeeze(-1)  # (D, B, K)
-            scores[:, rows[:, None], at] = drawn / deviation  # (D, B, K)
+            )  # (D, B, K)
+            # each row's D draws are one solve's right-hand sides
+            drawn = torch.linalg.solve_triangular(factor.mT, z.permute(1, 2, 0), upper=True)
+            scores[:, rows[:, None], at] = drawn.permute(2, 0, 1) / deviation  # (D, B, K)
     return std[:, :f].float(), scores[..., :f].float()
 
 

@@ -175,6 +175,12 @@ def test_evaluate_scores_the_draws_of_the_methods_that_draw():
     assert mean["coverage"] is None and mean["crps"] is None
 
 
+def test_evaluate_refuses_too_few_draws_for_its_interval_before_any_work():
+    result = invoke("evaluate", SAMPLE_DATA / "breast_cancer.csv", "--draws", "10")
+    assert result.exit_code == 2
+    assert "10 draws are too few" in flat(result.output) and "at least 19" in flat(result.output)
+
+
 def test_a_time_series_file_gets_draws_and_intervals_too(tmp_path):
     source = SAMPLE_DATA / "worldbank_fertility.csv"
     model = tmp_path / "wb.impute"

@@ -12,8 +12,8 @@ from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from impute import TransformerImputer, load_model, save_model
-from impute.evaluation import draw_interval
+from impute import MeanImputer, TransformerImputer, evaluate, load_model, save_model
+from impute.evaluation import draw_interval, fewest_draws
 from impute.tabular._encoding import nearest_value, value_support
 from impute.tabular._spread import (
     PredictiveSpread,
@@ -130,6 +130,19 @@ def test_intervals_cover_hidden_values_about_as_often_as_they_say():
     np.testing.assert_array_equal(lower[observed], X[observed])
     np.testing.assert_array_equal(upper[observed], X[observed])
     assert ((lower[hidden] <= filled[hidden]) & (filled[hidden] <= upper[hidden])).mean() > 0.95
+
+
+def test_too_few_draws_for_an_interval_are_refused_not_read_as_a_narrower_one():
+    # 18 draws' first and last make an interval of level 17 / 19, not 90%
+    assert (fewest_draws(0.9), fewest_draws(0.95), fewest_draws(0.5)) == (19, 39, 3)
+    lower, upper = draw_interval(np.arange(19.0)[:, None], level=0.9)
+    assert (float(lower[0]), float(upper[0])) == (0.0, 18.0)
+    with pytest.raises(ValueError, match=r"18 draws are too few.*at least 19"):
+        draw_interval(np.arange(18.0)[:, None], level=0.9)
+    X = np.random.default_rng(0).random((50, 3))
+    # refused before anything is fitted or drawn
+    with pytest.raises(ValueError, match="at least 19"):
+        evaluate(MeanImputer(), X, n_draws=5)
 
 
 def test_intervals_leave_filled_categories_missing():

@@ -449,10 +449,10 @@ def evaluate(
     draws: Annotated[
         int | None,
         typer.Option(
-            min=2,
             show_default=False,
             help="Also draw each hidden cell this many times (methods that can draw) and score the "
-            "draws: coverage and width of their central 90% interval, and CRPS.",
+            "draws: coverage and width of their central 90% interval, and CRPS. At least 19, the "
+            "fewest that interval can be read off; 20 is usual.",
         ),
     ] = None,
     as_json: Annotated[
@@ -494,6 +494,16 @@ def evaluate(
             "TimeSeriesImputer.sample and impute.evaluation.score_draws",
             param_hint="--draws",
         )
+    if draws is not None:
+        from ..evaluation import DRAW_LEVEL, fewest_draws
+
+        if draws < fewest_draws(DRAW_LEVEL):
+            raise typer.BadParameter(
+                f"{draws} draws are too few to score: the central {DRAW_LEVEL:.0%} interval is "
+                f"read off the draws at the plotting positions p (M + 1), which needs at least "
+                f"{fewest_draws(DRAW_LEVEL)} of them; use 20",
+                param_hint="--draws",
+            )
     common = dict(
         methods=chosen,
         rate=rate or (0.1 if series else 0.3),

@@ -8,12 +8,22 @@ z-scored series (``hide``, ``zscore``), MAE, RMSE and MRE on them (``evaluate_se
 """
 
 from ._amputation import MECHANISMS, ampute
-from ._metrics import crps, draw_interval, mae, minmax_scale, mre, rmse, score_draws
+from ._metrics import (
+    crps,
+    draw_interval,
+    fewest_draws,
+    mae,
+    minmax_scale,
+    mre,
+    rmse,
+    score_draws,
+)
 from ._series import PATTERNS, evaluate_series, hide, zscore
-from ._tables import evaluate, evaluate_frame
+from ._tables import DRAW_LEVEL, evaluate, evaluate_frame
 from ._timing import draws_timed
 
 __all__ = [
+    "DRAW_LEVEL",
     "MECHANISMS",
     "PATTERNS",
     "ampute",
@@ -23,6 +33,7 @@ __all__ = [
     "evaluate",
     "evaluate_frame",
     "evaluate_series",
+    "fewest_draws",
     "hide",
     "mae",
     "minmax_scale",

@@ -1,5 +1,7 @@
 """The errors an imputer is scored by, on cells hidden on purpose."""
 
+import math
+
 import numpy as np
 
 
@@ -62,13 +64,42 @@ def mre(truth, filled, cells):
     return float(np.abs(filled[cells] - truth[cells]).sum() / np.abs(truth[cells]).sum())
 
 
+def fewest_draws(level):
+    """The fewest draws a central ``level`` interval can be read off (``draw_interval``): its
+    ends sit at the plotting positions p (M + 1), p = (1 - level) / 2 and 1 - p, which must fall
+    on or within the first and last of the M draws. 19 for a 90% interval, 39 for 95%.
+
+    Examples
+    --------
+    >>> from impute.evaluation import fewest_draws
+    >>> fewest_draws(0.9), fewest_draws(0.95)
+    (19, 39)
+    """
+    return max(1, math.ceil(round(2 / (1 - level) - 1, 9)))
+
+
+def check_draws(n_draws, level):
+    """Raise ValueError, saying why, if ``n_draws`` are too few for a central ``level``
+    interval (``fewest_draws``)."""
+    needed = fewest_draws(level)
+    if n_draws < needed:
+        raise ValueError(
+            f"{n_draws} draws are too few for a central {level:.0%} interval: its ends are the "
+            f"draws' {(1 - level) / 2:.1%} and {(1 + level) / 2:.1%} quantiles at the plotting "
+            f"positions p (M + 1), which fall beyond the first and last draw unless M is at "
+            f"least {needed}; use {needed} draws or more (20 is usual for 90%)"
+        )
+
+
 def draw_interval(draws, level=0.9):
     """The central ``level`` interval of each cell from M draws (M, ...): lower and upper (...).
 
     The bounds are the draws' ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles at the
     plotting positions p (M + 1) (Hyndman and Fan's type 6), for which an interval from M draws
     of the true distribution holds a new value with probability ``level`` on average; NumPy's
-    default positions, p (M - 1) + 1, give 20 draws' 90% interval an 81% chance.
+    default positions, p (M - 1) + 1, give 20 draws' 90% interval an 81% chance. Fewer draws
+    than ``fewest_draws(level)`` raise ValueError: their first and last would be an interval of
+    a lower level, (M - 1) / (M + 1), and report it as ``level``.
 
     Examples
     --------
@@ -78,8 +109,10 @@ def draw_interval(draws, level=0.9):
     >>> float(lower[0]), float(upper[0])
     (1.0, 19.0)
     """
+    draws = np.asarray(draws)
+    check_draws(len(draws), level)
     tail = (1 - level) / 2
-    lower, upper = np.quantile(np.asarray(draws), [tail, 1 - tail], axis=0, method="weibull")
+    lower, upper = np.quantile(draws, [tail, 1 - tail], axis=0, method="weibull")
     return lower, upper
 
 

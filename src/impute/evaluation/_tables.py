@@ -14,10 +14,10 @@ from ..core import (
     frame_column_kind,
 )
 from ._amputation import ampute
-from ._metrics import mae, minmax_scale, rmse, score_draws
+from ._metrics import check_draws, mae, minmax_scale, rmse, score_draws
 from ._timing import draws_timed, fit_transform_timed
 
-DRAW_LEVEL = 0.9  # the central interval the draws are scored by
+DRAW_LEVEL = 0.9  # the central interval ``evaluate`` and ``evaluate_frame`` score draws by
 
 
 def evaluate(imputer, X, mechanism="MCAR", rate=0.3, seed=0, n_draws=0):
@@ -35,7 +35,8 @@ def evaluate(imputer, X, mechanism="MCAR", rate=0.3, seed=0, n_draws=0):
         Seeds the amputation (the mask is the same for every imputer) and the draws.
     n_draws : int, default=0
         Also draw this many completed tables (``impute.evaluation.draws_timed`` says how) and
-        score them on the hidden cells.
+        score them on the hidden cells: at least 19, the fewest a central 90% interval can be
+        read off (``impute.evaluation.fewest_draws``), or ValueError before anything is fitted.
 
     Returns
     -------
@@ -55,6 +56,8 @@ def evaluate(imputer, X, mechanism="MCAR", rate=0.3, seed=0, n_draws=0):
     >>> sorted(evaluate(MeanImputer(), X))
     ['mae', 'rmse', 'seconds']
     """
+    if n_draws:
+        check_draws(n_draws, DRAW_LEVEL)
     hidden = ampute(X, mechanism, rate, random_state=seed)
     if not hidden.any():
         raise ValueError("the amputation hid no cell; use more rows or a higher rate")
@@ -89,8 +92,8 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0, n_draws=0
     seed : int, default=0
         Seeds the amputation (the hidden cells are the same for every imputer) and the draws.
     n_draws : int, default=0
-        Also draw this many completed tables, as ``evaluate`` does, and score their numeric
-        cells.
+        Also draw this many completed tables, as ``evaluate`` does (at least 19), and score
+        their numeric cells.
 
     Returns
     -------
@@ -117,6 +120,8 @@ def evaluate_frame(imputer, frame, mechanism="MCAR", rate=0.3, seed=0, n_draws=0
     >>> {name: sorted(column) for name, column in scores["columns"].items()}
     {'x': ['mae', 'rmse'], 'colour': ['accuracy']}
     """
+    if n_draws:
+        check_draws(n_draws, DRAW_LEVEL)
     forced = categorical_positions(imputer.get_params().get("categorical_features"), frame.columns)
     kinds = {
         name: frame_column_kind(frame[name], categorical=j in forced)

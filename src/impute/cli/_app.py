@@ -495,15 +495,12 @@ def evaluate(
             param_hint="--draws",
         )
     if draws is not None:
-        from ..evaluation import DRAW_LEVEL, fewest_draws
+        from ..evaluation import DRAW_LEVEL, check_draws
 
-        if draws < fewest_draws(DRAW_LEVEL):
-            raise typer.BadParameter(
-                f"{draws} draws are too few to score: the central {DRAW_LEVEL:.0%} interval is "
-                f"read off the draws at the plotting positions p (M + 1), which needs at least "
-                f"{fewest_draws(DRAW_LEVEL)} of them; use 20",
-                param_hint="--draws",
-            )
+        try:
+            check_draws(draws, DRAW_LEVEL)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--draws") from None
     common = dict(
         methods=chosen,
         rate=rate or (0.1 if series else 0.3),

@@ -9,6 +9,7 @@ z-scored series (``hide``, ``zscore``), MAE, RMSE and MRE on them (``evaluate_se
 
 from ._amputation import MECHANISMS, ampute
 from ._metrics import (
+    check_draws,
     crps,
     draw_interval,
     fewest_draws,
@@ -27,6 +28,7 @@ __all__ = [
     "MECHANISMS",
     "PATTERNS",
     "ampute",
+    "check_draws",
     "crps",
     "draw_interval",
     "draws_timed",
